@@ -1,0 +1,64 @@
+"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench.
+
+Virtualenvs are reused between runs: a fresh one costs ~40 s (torch alone is most of it).
+TORCH_VERSION overrides the pinned torch, for the CI matrix.
+"""
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "docs-test"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install(session: nox.Session, group: str) -> None:
+    requirements = nox.project.dependency_groups(PYPROJECT, group)
+    torch = os.environ.get("TORCH_VERSION")
+    if torch:
+        requirements = [f"torch=={torch}" if r.startswith("torch==") else r for r in requirements]
+    session.install(*requirements)
+
+
+@nox.session(name="docs-test")
+def docs_test(session: nox.Session) -> None:
+    """Run every snippet, fence and notebook, check every page, build the site strictly."""
+    install(session, "test")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into site/, failing on any warning."""
+    install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Serve the site with live reload on http://127.0.0.1:8000."""
+    install(session, "docs")
+    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over snippets, tests and the noxfile; zizmor and a schema check over the workflows."""
+    install(session, "lint")
+    session.run("ruff", "check", "snippets", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "tests", "noxfile.py")
+    workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
+    if workflows:
+        session.run("zizmor", "--offline", "--config", ".github/zizmor.yml", *workflows)
+        session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+        session.run("python", "-m", "pytest", "-p", "no:harness.plugin", "-o", "addopts=", "tests/test_workflows.py", "-q")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure memory, speed and metrics; writes docs/results/bench-<platform>.json."""
+    install(session, "bench")
+    session.run("python", "tests/bench/run.py", *session.posargs)

@@ -1,0 +1,112 @@
+"""Collection: every file in snippets/ and every notebook page (docs/**/*.py) is one test item."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import cuda, sandbox
+from harness.fences import PageChecks
+from harness.snippet import Snippet, SnippetError, asserts_something, parse
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path: Path, parent):
+    # pytest-markdown-docs imports every .py file it sees to scan docstrings, which would run
+    # snippets and notebooks at collection time. Our pages keep no code in docstrings: drop those.
+    collected = yield
+    kept = [c for c in collected if type(c).__name__ != "MarkdownDocstringCodeModule"]
+    root = parent.config.rootpath
+    if file_path.suffix == ".py" and _under(file_path, root / "snippets"):
+        kept.append(SnippetFile.from_parent(parent, path=file_path))
+    elif file_path.suffix == ".py" and _under(file_path, root / "docs"):
+        kept.append(NotebookFile.from_parent(parent, path=file_path))
+    elif file_path.suffix == ".md" and _under(file_path, root / "docs"):
+        kept.append(PageChecks.from_parent(parent, path=file_path))
+    return kept
+
+
+def pytest_collection_finish(session):
+    if any(isinstance(item, _RunItem) for item in session.items):
+        sandbox.warm_up()
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return folder in path.parents and "__pycache__" not in path.parts
+
+
+class SnippetFile(pytest.File):
+    def collect(self):
+        yield SnippetItem.from_parent(self, name="run")
+
+
+class NotebookFile(pytest.File):
+    def collect(self):
+        yield NotebookItem.from_parent(self, name="execute")
+
+
+class SnippetFailure(Exception):
+    """A failure whose message is already complete: shown without a Python traceback."""
+
+
+class _RunItem(pytest.Item):
+    snippet: Snippet | None = None
+
+    def _execute(self, timeout: float, cwd: Path) -> sandbox.Outcome:
+        outcome = sandbox.run(self.path, timeout, cwd)
+        self.config.stash.setdefault(OUTCOMES, {})[self.nodeid] = (self, outcome)
+        if outcome.status != "passed":
+            raise SnippetFailure(self._explain(outcome))
+        return outcome
+
+    def _explain(self, outcome: sandbox.Outcome) -> str:
+        rel = self.path.relative_to(self.config.rootpath)
+        where = f"{rel}:{outcome.line}" if outcome.line else f"{rel}"
+        lines = [f"{where}: {outcome.status}: {outcome.message.splitlines()[0] if outcome.message else ''}"]
+        if self.snippet is not None:
+            by_id = {c.id: c for c in self.snippet.claims}
+            for cid in self.snippet.claims_at(outcome.line):
+                lines.append(f"  claim {cid}: {by_id[cid].statement}")
+        if outcome.line:
+            code = self.path.read_text(encoding="utf-8").splitlines()
+            if 0 < outcome.line <= len(code):
+                lines.append(f"  {outcome.line:>4} | {code[outcome.line - 1].strip()}")
+        detail = outcome.message.splitlines()[1:]
+        lines += [f"  {text}" for text in detail]
+        return "\n".join(lines)
+
+    def repr_failure(self, excinfo):
+        exc = excinfo.value
+        if isinstance(exc, SnippetError):
+            return f"{Path(exc.path).relative_to(self.config.rootpath)}:{exc.line}: {exc.message}"
+        if isinstance(exc, SnippetFailure):
+            return str(exc)
+        return super().repr_failure(excinfo)
+
+
+class SnippetItem(_RunItem):
+    def runtest(self):
+        self.snippet = parse(self.path)  # a format error fails here, naming file and line
+        cuda.check(self, self.snippet.requires)
+        self._execute(self.snippet.timeout, self.config.rootpath)
+
+    def reportinfo(self):
+        return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"
+
+
+class NotebookItem(_RunItem):
+    """A jupytext percent-format page: plain Python, so it runs like a snippet, in docs/."""
+
+    timeout = 120.0
+
+    def runtest(self):
+        if not asserts_something(self.path.read_text(encoding="utf-8")):
+            raise SnippetError(self.path, 1, "notebook asserts nothing: check the figures it shows")
+        self._execute(self.timeout, self.path.parent)
+
+    def reportinfo(self):
+        return self.path, 0, f"notebook {self.path.relative_to(self.config.rootpath)}"
+
+
+OUTCOMES = pytest.StashKey[dict]()

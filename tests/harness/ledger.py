@@ -1,0 +1,250 @@
+"""The claims ledger: each claim's statement, page, proof and status per platform.
+
+Data comes from the claims registry and the recorded results files; nothing is typed by hand.
+Results are read per platform from $DOCS_RESULTS_DIR, else the latest local run in
+build/results/, else the recorded copy in docs/results/.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from harness.claims import Reference
+from harness.snippet import Snippet
+
+PLATFORMS = ("cpu", "cuda")
+VERDICTS = ("true", "false", "misleading", "unverifiable")
+SYMBOL = {"passed": "✓", "failed": "✗", "skipped": "–", "not-run": "–", "not-recorded": "…", "not-applicable": "n/a"}
+
+
+@dataclass
+class Row:
+    id: str
+    statement: str
+    snippet: str
+    line: int
+    requires: list[str]
+    page: str  # docs/<page>
+    status: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # platform -> (state, reason)
+
+
+@dataclass
+class Ledger:
+    claims: dict[str, Row]
+    runs: dict[str, dict | None]  # platform -> results header, or None when not recorded
+
+
+def results_path(root: Path, platform: str) -> Path | None:
+    override = os.environ.get("DOCS_RESULTS_DIR")
+    candidates = [Path(override) / f"{platform}.json"] if override else []
+    candidates += [root / "build" / "results" / f"{platform}.json", root / "docs" / "results" / f"{platform}.json"]
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def load_results(root: Path) -> dict[str, dict | None]:
+    loaded = {}
+    for platform in PLATFORMS:
+        path = results_path(root, platform)
+        loaded[platform] = json.loads(path.read_text(encoding="utf-8")) if path else None
+    return loaded
+
+
+def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:
+    page_of = {r.claim: r.page.as_posix() for r in refs}
+    rows = {}
+    for snippet in snippets:
+        for claim in snippet.claims:
+            row = Row(
+                claim.id,
+                claim.statement,
+                snippet.path.relative_to(root).as_posix(),
+                claim.line,
+                sorted(snippet.requires),
+                page_of.get(claim.id, ""),
+            )
+            for platform in PLATFORMS:
+                row.status[platform] = _status(row, platform, results.get(platform))
+            rows[claim.id] = row
+    order = sorted(rows.values(), key=lambda r: (r.page, r.id))
+    runs = {p: ({k: v for k, v in r.items() if k not in ("snippets", "claims")} if r else None) for p, r in results.items()}
+    return Ledger({r.id: r for r in order}, runs)
+
+
+def _status(row: Row, platform: str, results: dict | None) -> tuple[str, str | None]:
+    if "cuda" in row.requires and platform == "cpu":
+        return "not-applicable", "needs CUDA"
+    if results is None:
+        return "not-recorded", f"no {platform.upper()} results recorded yet"
+    recorded = results.get("claims", {}).get(row.id)
+    if recorded is None:
+        return "not-recorded", "not in the latest results file"
+    return recorded["status"], recorded.get("reason")
+
+
+def check(data: Ledger, require_cuda: bool) -> list[str]:
+    errors = []
+    for row in data.claims.values():
+        state, _ = row.status["cpu"]
+        if state == "failed":
+            errors.append(f"{row.snippet}:{row.line}: claim {row.id} failed in the recorded CPU run")
+        if require_cuda and row.status["cuda"][0] != "passed":
+            errors.append(f"{row.snippet}:{row.line}: claim {row.id} has no passed CUDA result ({row.status['cuda'][0]})")
+    return errors
+
+
+def load_myths(root: Path) -> list[dict]:
+    path = root / "docs" / "myths.yml"
+    if not path.is_file():
+        return []
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def check_myths(myths: list[dict], data: Ledger) -> list[str]:
+    errors = []
+    for number, myth in enumerate(myths, 1):
+        where = f"docs/myths.yml: myth {number} ({str(myth.get('myth', ''))[:50]!r})"
+        missing = [k for k in ("myth", "verdict", "why") if not myth.get(k)]
+        if missing:
+            errors.append(f"{where}: missing {', '.join(missing)}")
+        if myth.get("verdict") not in VERDICTS:
+            errors.append(f"{where}: verdict must be one of {', '.join(VERDICTS)}, not {myth.get('verdict')!r}")
+        ids = myth.get("claims") or []
+        if myth.get("verdict") != "unverifiable" and not ids:
+            errors.append(f"{where}: a verdict other than unverifiable must point to the claims that prove it")
+        for cid in ids:
+            row = data.claims.get(cid)
+            if row is None:
+                errors.append(f"{where}: points to claim {cid}, which no snippet declares")
+            elif "failed" in (row.status["cpu"][0], row.status["cuda"][0]):
+                errors.append(f"{where}: points to claim {cid}, which did not pass")
+    return errors
+
+
+# Rendering ---------------------------------------------------------------------------------
+
+
+def _inline(text: str) -> str:
+    """Escape text for raw HTML, keeping `code` spans."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def _run_label(run: dict | None) -> str:
+    if not run:
+        return "not recorded yet"
+    device = run["gpu"]["name"] if run.get("gpu") else run.get("cpu", "?")
+    return f"torch {run['torch']}, {device}, {run['date'][:10]}"
+
+
+def badge_html(row: Row, data: Ledger, href: str) -> str:
+    parts, titles = [], []
+    for platform in PLATFORMS:
+        state, reason = row.status[platform]
+        if state == "not-applicable":
+            continue
+        parts.append(f"{platform.upper()} {SYMBOL[state]}")
+        detail = f" ({reason})" if reason and state != "passed" else ""
+        titles.append(f"{platform.upper()}: {state}{detail}; {_run_label(data.runs.get(platform))}")
+    states = {row.status[p][0] for p in PLATFORMS}
+    kind = "failed" if "failed" in states else "passed" if "passed" in states else "pending"
+    title = html.escape(f"{row.id}: " + " | ".join(titles))
+    return f'<a class="claim-badge {kind}" id="{row.id}" href="{href}" title="{title}">{" · ".join(parts)}</a>'
+
+
+def page_summary(data: Ledger, src_uri: str) -> str:
+    rows = [r for r in data.claims.values() if r.page == f"docs/{src_uri}"]
+    bits = []
+    for platform in PLATFORMS:
+        applicable = [r for r in rows if r.status[platform][0] != "not-applicable"]
+        passed = sum(r.status[platform][0] == "passed" for r in applicable)
+        run = data.runs.get(platform)
+        if run and applicable:
+            bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed ({_run_label(run)})")
+        elif applicable:
+            bits.append(f"{platform.upper()}: no results recorded yet")
+    return f'<p class="page-verification">Verified by the claims on this page: {"; ".join(bits)}. <a href="{_to_root(src_uri)}ledger/">Ledger</a></p>'
+
+
+def _to_root(src_uri: str) -> str:
+    depth = src_uri.count("/") + (0 if src_uri in ("index.md", "index.py") else 1)
+    return "../" * depth
+
+
+def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
+    out = [
+        "# Claims ledger",
+        "",
+        "Every claim this site makes, the snippet that proves it, and what happened when that snippet last ran on each "
+        "platform. The page is generated from the snippets' claim declarations and the recorded results files; a claim's "
+        "ID never changes, so `ledger/#<ID>` is a permanent link.",
+        "",
+        "## Runs",
+        "",
+        "| Platform | torch | Device | Python | Date (UTC) | Snippets passed / failed / skipped |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for platform in PLATFORMS:
+        run = data.runs.get(platform)
+        if run:
+            device = f"{run['gpu']['name']} (driver {run['gpu'].get('driver') or '?'})" if run.get("gpu") else run.get("cpu", "?")
+            s = run.get("summary", {})
+            out.append(
+                f"| {platform.upper()} | {run['torch']} | {device} | {run['python']} | {run['date']} | "
+                f"{s.get('passed', 0)} / {s.get('failed', 0)} / {s.get('skipped', 0)} |"
+            )
+        else:
+            out.append(f"| {platform.upper()} | – | – | – | – | no results recorded yet |")
+    out += ["", "## Claims", ""]
+    out.append('<table class="ledger"><thead><tr><th>Claim</th><th>Statement</th><th>Explained on</th>'
+               "<th>Proof</th><th>CPU</th><th>CUDA</th></tr></thead><tbody>")  # fmt: skip
+    for row in data.claims.values():
+        page = row.page.removeprefix("docs/")
+        page_url = "../" + re.sub(r"\.(md|py)$", "/", page).replace("index/", "") + f"#{row.id}"
+        proof = f'<a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a>' if repo else row.snippet
+        cells = [
+            f'<td id="{row.id}"><a href="#{row.id}"><code>{row.id}</code></a></td>',
+            f"<td>{_inline(row.statement)}</td>",
+            f'<td><a href="{page_url}">{page}</a></td>',
+            f"<td>{proof}</td>",
+        ]
+        for platform in PLATFORMS:
+            state, reason = row.status[platform]
+            note = f"<br><small>{html.escape(reason)}</small>" if reason and state != "passed" else ""
+            cells.append(f'<td><span class="claim-status {state}">{SYMBOL[state]} {state}</span>{note}</td>')
+        out.append(f"<tr>{''.join(cells)}</tr>")
+    out += ["</tbody></table>", ""]
+    return "\n".join(out)
+
+
+def render_myths(data: Ledger, myths: list[dict], repo: str) -> str:
+    out = [
+        "# Myths, adjudicated",
+        "",
+        "Claims that circulate in blog posts, tutorials and answers about evaluating PyTorch models, each paraphrased, "
+        "judged, and linked to the tested claims that settle it. Figures nobody can reproduce are marked "
+        "*unverifiable*. The page is generated from `docs/myths.yml`; the build fails if a verdict points to a claim "
+        "that does not exist or did not pass.",
+        "",
+        "| Verdict | Count |",
+        "| --- | --- |",
+    ]
+    for verdict in VERDICTS:
+        out.append(f"| {verdict} | {sum(m.get('verdict') == verdict for m in myths)} |")
+    out.append("")
+    for number, myth in enumerate(myths, 1):
+        links = ", ".join(f"[`{cid}`](ledger.md#{cid})" for cid in myth.get("claims") or []) or "no runnable claim exists"
+        out += [
+            f"## {number}. {myth['myth']}",
+            "",
+            f"**Verdict: {myth['verdict']}.** {myth['why']}",
+            "",
+            f"Proof: {links}",
+            "",
+        ]
+    return "\n".join(out)

@@ -1,0 +1,8 @@
+"""Entry point (`-p harness.plugin` in pyproject.toml): registers one module per concern."""
+
+pytest_plugins = [
+    "harness.collect",  # snippets and notebook pages become test items
+    "harness.fences",  # python fences that no collector would run fail the suite
+    "harness.cuda",  # CUDA snippets skip with a reason, or fail under --require-cuda
+    "harness.results",  # the machine-readable results file
+]

@@ -1,0 +1,150 @@
+"""The results file: per snippet and per claim, what happened, on which machine, when.
+
+Written after every run to `build/results/<platform>.json` (`--results-dir` to change the folder;
+platform is `cuda` when CUDA is available, else `cpu`). The claims ledger is built from it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.collect import OUTCOMES, NotebookItem, SnippetItem
+
+SCHEMA = 1
+
+
+def pytest_addoption(parser):
+    parser.addoption("--results-dir", default="build/results", help="where to write <platform>.json (default: build/results)")
+
+
+def pytest_configure(config):
+    config.stash[_REPORTS] = {}
+
+
+_REPORTS = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if isinstance(item, (SnippetItem, NotebookItem)) and (report.when == "call" or report.outcome != "passed"):
+        item.config.stash[_REPORTS][item.nodeid] = (item, report)
+    return report
+
+
+def pytest_sessionfinish(session):
+    reports = session.config.stash.get(_REPORTS, {})
+    if not reports or session.config.option.collectonly:
+        return
+    outcomes = session.config.stash.get(OUTCOMES, {})
+    root = session.config.rootpath
+    entries = [_entry(item, report, outcomes.get(item.nodeid, (None, None))[1], root) for item, report in reports.values()]
+    data = {"schema": SCHEMA, **environment(), "snippets": sorted(entries, key=lambda e: e["path"])}
+    data["claims"] = {cid: claim for e in data["snippets"] for cid, claim in e.pop("claim_status").items()}
+    data["summary"] = {s: sum(e["status"] == s for e in data["snippets"]) for s in ("passed", "failed", "skipped")}
+    out = root / session.config.getoption("--results-dir") / f"{data['platform']}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    session.config.stash[RESULTS_PATH] = out
+
+
+RESULTS_PATH = pytest.StashKey[Path]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    path = config.stash.get(RESULTS_PATH, None)
+    if path is not None:
+        terminalreporter.write_line(f"results file: {path.relative_to(config.rootpath)}")
+
+
+def _entry(item, report, outcome, root: Path) -> dict:
+    status = report.outcome
+    reason = None
+    if status == "skipped" and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2].removeprefix("Skipped: ")
+    snippet = getattr(item, "snippet", None)
+    entry = {
+        "path": item.path.relative_to(root).as_posix(),
+        "kind": "notebook" if isinstance(item, NotebookItem) else "snippet",
+        "status": status,
+        "duration_s": round(outcome.duration if outcome else report.duration, 4),
+        "requires": sorted(snippet.requires) if snippet else [],
+        "reason": reason,
+        "line": outcome.line if outcome and status == "failed" else None,
+        "message": outcome.message if outcome and status == "failed" else None,
+    }
+    claim_status = {}
+    if snippet is not None:
+        failed_line = outcome.line if outcome and status == "failed" else None
+        failing = set(snippet.claims_at(failed_line)) if status == "failed" else set()
+        before = set(snippet.claims_before(failed_line)) if failed_line else set()
+        for claim in snippet.claims:
+            if status != "failed":
+                state = status
+            elif claim.id in failing:
+                state = "failed"
+            else:
+                state = "passed" if claim.id in before else "not-run"
+            claim_status[claim.id] = {
+                "status": state,
+                "statement": claim.statement,
+                "snippet": entry["path"],
+                "line": claim.line,
+                "requires": entry["requires"],
+                "reason": reason,
+            }
+    entry["claims"] = sorted(claim_status)
+    entry["claim_status"] = claim_status
+    return entry
+
+
+def environment() -> dict:
+    import torch
+
+    cuda = torch.cuda.is_available()
+    gpu = None
+    if cuda:
+        props = torch.cuda.get_device_properties(0)
+        gpu = {"name": props.name, "driver": _nvidia_driver(), "cuda": torch.version.cuda, "memory_bytes": props.total_memory}
+    return {
+        "platform": "cuda" if cuda else "cpu",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "gpu": gpu,
+        "command": " ".join(["pytest", *sys.argv[1:]]),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _nvidia_driver() -> str | None:
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+        )
+        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
+    except (OSError, subprocess.SubprocessError):
+        return None

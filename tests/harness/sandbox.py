@@ -1,0 +1,152 @@
+"""Running one snippet in isolation: a fresh process, a timeout, no network.
+
+`import torch` costs about a second and the first optimizer another second (it imports
+torch._dynamo), so paying that per snippet would dominate the suite. Instead a multiprocessing
+*forkserver* imports them once, and every snippet runs in a child forked from it: a clean
+interpreter state per snippet at the cost of a fork. The forkserver never computes anything, so
+no thread pool exists yet when it forks.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+# Imported once by the forkserver; a module that is not installed is skipped by multiprocessing.
+PRELOAD = [
+    "torch",
+    "torch._dynamo",  # the first optimizer imports it: ~1 s
+    "torch.optim",
+    "torch.utils.benchmark",
+    "torchmetrics",  # ~1 s to import, used by the evaluation recipes
+    "numpy",
+    "matplotlib.pyplot",  # notebook pages plot
+    "pytest",  # multiprocessing re-runs pytest's __main__ in each child: cheap once pytest is loaded
+    "pytest_socket",
+    "_pytest.assertion.rewrite",
+    "harness.sandbox",
+]
+_CONTEXT = None
+
+
+@dataclass
+class Outcome:
+    status: str  # "passed" | "failed" | "timeout" | "crashed"
+    duration: float
+    line: int | None = None  # the snippet line the failure points at
+    message: str = ""
+
+
+def _context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        os.environ.setdefault("MPLBACKEND", "Agg")  # notebook pages plot; the forkserver inherits this
+        _CONTEXT = multiprocessing.get_context("forkserver")
+        _CONTEXT.set_forkserver_preload(PRELOAD)
+    return _CONTEXT
+
+
+def warm_up() -> None:
+    """Start the forkserver now; its imports then overlap with whatever pytest runs first."""
+    from multiprocessing import forkserver
+
+    _context()
+    forkserver.ensure_running()
+
+
+def run(path: Path, timeout: float, cwd: Path) -> Outcome:
+    ctx = _context()
+    receive, send = ctx.Pipe(duplex=False)
+    with tempfile.NamedTemporaryFile("w+", suffix=".stack") as stack:
+        child = ctx.Process(target=_child, args=(str(path), str(cwd), send, stack.name, timeout))
+        start = time.perf_counter()
+        child.start()
+        send.close()
+        # Wait for a result, not for exit: a child that sent one is done.
+        ready = receive.poll(timeout + 2.0)
+        elapsed = time.perf_counter() - start
+        if ready:
+            try:
+                result = receive.recv()
+            except EOFError:
+                result = None
+        else:
+            result = None
+        child.join(1.0)
+        if child.is_alive():
+            child.kill()
+            child.join()
+        if result is not None:
+            return Outcome(**result)
+        if not ready:
+            line = _last_line_in(Path(stack.name).read_text(), path)
+            return Outcome("timeout", elapsed, line, f"did not finish within its timeout of {timeout:g} s")
+        return Outcome("crashed", elapsed, None, f"the snippet process died (exit code {child.exitcode})")
+
+
+def _child(path: str, cwd: str, send, stack_file: str, timeout: float) -> None:
+    """Runs in the forked process."""
+    import random
+
+    import pytest_socket
+    import torch
+
+    start = time.perf_counter()
+    # If the snippet hangs, this dumps every thread's stack just before the parent gives up,
+    # so the report can name the line it was stuck on.
+    stack = open(stack_file, "w")  # noqa: SIM115 - must stay open until the process ends
+    faulthandler.dump_traceback_later(timeout, file=stack)
+    os.chdir(cwd)
+    pytest_socket.disable_socket(allow_unix_socket=False)
+    # Snippets seed themselves; this makes even an unseeded draw repeatable.
+    torch.manual_seed(0)
+    random.seed(0)
+    try:
+        code = _compile(Path(path))
+        exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+        result = {"status": "passed", "duration": time.perf_counter() - start}
+    except BaseException as exc:  # noqa: BLE001 - report anything, SystemExit included
+        result = {
+            "status": "failed",
+            "duration": time.perf_counter() - start,
+            "line": _error_line(exc, path),
+            "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
+        }
+    faulthandler.cancel_dump_traceback_later()
+    send.send(result)
+    send.close()
+
+
+def _compile(path: Path):
+    """Compile with pytest's assertion rewriting, so a failed assert shows the values it saw."""
+    import ast
+
+    from _pytest.assertion.rewrite import rewrite_asserts
+
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source, filename=str(path))
+    rewrite_asserts(tree, source.encode(), str(path), None)
+    return compile(tree, str(path), "exec", dont_inherit=True)
+
+
+def _error_line(exc: BaseException, path: str) -> int | None:
+    if isinstance(exc, SyntaxError) and exc.filename == path:
+        return exc.lineno
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == path:
+            line = lineno
+    return line
+
+
+def _last_line_in(stack_text: str, path: Path) -> int | None:
+    """The snippet's innermost line in a faulthandler dump (most recent call first)."""
+    lines = re.findall(rf'File "{re.escape(str(path))}", line (\d+)', stack_text)
+    return int(lines[0]) if lines else None

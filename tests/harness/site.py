@@ -1,0 +1,70 @@
+"""MkDocs hooks: the site shows, next to each claim, where it was proven and on what.
+
+- Before building, every snippet's section markers and the claims registry are checked
+  (pymdownx.snippets does not notice a misspelt end marker); problems fail the build.
+- `[claim: ID]` tokens become badges drawn from the recorded results files.
+- The claims ledger and the myths page are generated, never written by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` importable
+
+from harness import claims as registry  # noqa: E402
+from harness import ledger  # noqa: E402
+
+_STATE: dict = {}
+
+
+def on_config(config):
+    root = Path(config.config_file_path).resolve().parent
+    problems = registry.problems(root)
+    if problems:
+        raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
+    parsed, _ = registry.snippets(root)
+    results = ledger.load_results(root)
+    require_cuda = os.environ.get("DOCS_REQUIRE_CUDA_RESULTS", "") not in ("", "0")
+    data = ledger.build(root, parsed, registry.references(root), results)
+    errors = ledger.check(data, require_cuda=require_cuda)
+    myths = ledger.load_myths(root)
+    errors += ledger.check_myths(myths, data)
+    if errors:
+        raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
+    _STATE.update(root=root, data=data, myths=myths, repo=(config.repo_url or "").rstrip("/"))
+    return config
+
+
+def on_files(files, config):
+    for name, render in (("ledger.md", ledger.render_ledger), ("myths.md", ledger.render_myths)):
+        content = render(_STATE["data"], _STATE["myths"], _STATE["repo"])
+        files.append(File.generated(config, name, content=content))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.generated_by:
+        page.edit_url = None  # generated pages have no source to edit
+    return markdown
+
+
+def on_page_content(content, page, config, files):
+    """Badges go in after Markdown (and notebook) rendering, so notebook pages get them too."""
+    data = _STATE["data"]
+    to_ledger = posixpath.relpath("ledger", page.url.rstrip("/") or ".") + "/"
+
+    def badge(match):
+        claim = data.claims[match[1]]
+        return ledger.badge_html(claim, data, f"{to_ledger}#{claim.id}")
+
+    content, count = registry.TOKEN.subn(badge, content)
+    if count and "</h1>" in content:
+        content = content.replace("</h1>", f"</h1>\n{ledger.page_summary(data, page.file.src_uri)}", 1)
+    return content

@@ -1,0 +1,209 @@
+"""The engine cannot be fooled: each kind of broken contribution fails loudly, naming its file.
+
+Every case is built in a temporary copy of the project (the harness, the configuration and one
+good page with its snippet), then the suite or the build is run on it as a contributor would.
+Suite failures are collected in one run to keep this fast.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD_SNIPPET = '''"""A good snippet.
+
+Claims:
+    demo.grad-fn-recorded: An op on a tensor that requires grad records a `grad_fn`.
+"""
+
+# --8<-- [start:main]
+import torch
+
+w = torch.ones(3, requires_grad=True)
+assert (w * 2).grad_fn is not None
+# --8<-- [end:main]
+'''
+
+GOOD_PAGE = """# Demo
+
+An op records a graph. [claim: demo.grad-fn-recorded]
+
+```{.python notest}
+--8<-- "snippets/demo/good.py:main"
+```
+"""
+
+
+def snippet(claim: str, body: str, header: str = "") -> str:
+    return f'"""Case.\n\nClaims:\n    {claim}: A statement.\n{header}"""\n{body}'
+
+
+# Broken cases run by the suite: file -> content
+SUITE_CASES = {
+    "snippets/demo/wrong_claim.py": snippet(
+        "demo.wrong", "import torch\n\nw = torch.ones(2, requires_grad=True)\nassert (w * 2).grad_fn is None\n"
+    ),
+    "snippets/demo/no_assert.py": snippet("demo.no-assert", "import torch\n\nprint(torch.ones(2))\n"),
+    "snippets/demo/hangs.py": snippet("demo.hangs", "import time\n\nwhile True:\n    time.sleep(0.05)\nassert True\n", "Timeout: 2\n"),
+    "snippets/demo/network.py": snippet(
+        "demo.network", 'import socket\n\nsocket.create_connection(("127.0.0.1", 9))\nassert True\n'
+    ),
+    "snippets/demo/needs_cuda.py": snippet(
+        "demo.cuda", "import torch\n\nassert torch.ones(1, device='cuda').is_cuda\n", "Requires: cuda\n"
+    ),
+    "snippets/demo/bad_end.py": snippet("demo.bad-end", "# --8<-- [start:main]\nassert True\n# --8<-- [end:mian]\n"),
+    "docs/broken.md": (
+        "# Broken\n\n"
+        '=== "Tab"\n\n    ```python\n    import torch\n    assert torch.ones(1).sum() == 1\n    ```\n\n'
+        "```pyhton\nassert 1 + 1 == 2\n```\n\n"
+        '```{.python notest}\n--8<-- "snippets/demo/missing.py:main"\n```\n\n'
+        "```python\nx = 1 + 1\n```\n"
+    ),
+    "docs/notebook.py": "# %% [markdown]\n# # A notebook\n\n# %%\nvalue = 1\n\n# %%\nassert value == 2, 'cell fails'\n",
+}
+
+
+def make_project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "harness", project / "tests" / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", project)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    # Let MkDocs derive the navigation from the few pages the copy has.
+    config = re.sub(r"(?ms)^nav:\n.*?(?=^\S)", "", config)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    shutil.copytree(ROOT / "docs" / "stylesheets", project / "docs" / "stylesheets")
+    write(project, "docs/index.md", GOOD_PAGE)
+    write(project, "snippets/demo/good.py", GOOD_SNIPPET)
+    return project
+
+
+def write(project: Path, name: str, text: str) -> None:
+    path = project / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def run_suite(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def build(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project / "site")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def broken_run(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("suite"))
+    for name, text in SUITE_CASES.items():
+        write(project, name, text)
+    result = run_suite(project, "snippets", "docs")
+    results = json.loads((project / "build" / "results" / "cpu.json").read_text())
+    return result, results
+
+
+def test_good_project_passes_suite_and_build(tmp_path):
+    project = make_project(tmp_path)
+    result = run_suite(project, "snippets", "docs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout  # the snippet and the page's fence check
+    built = build(project)
+    assert built.returncode == 0, built.stderr
+    page = (project / "site" / "index.html").read_text()
+    assert 'class="claim-badge' in page and 'id="demo.grad-fn-recorded"' in page
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        # a wrong claim: file and line, claim ID and statement, the code, what was seen
+        r"snippets/demo/wrong_claim\.py:9: failed: AssertionError: assert <MulBackward0 object at 0x[0-9a-f]+> is None",
+        r"claim demo\.wrong: A statement\.",
+        r"9 \| assert \(w \* 2\)\.grad_fn is None",
+        r"snippets/demo/no_assert\.py:1: asserts nothing",
+        r"snippets/demo/hangs\.py:\d+: timeout: did not finish within its timeout of 2 s",
+        r"snippets/demo/network\.py:8: failed: pytest_socket\.SocketBlockedError",
+        r"snippets/demo/bad_end\.py:8: end marker for section 'mian' has no matching start \(open sections: main\)",
+        r"docs/broken\.md:5: python fence indented inside a tab or admonition is never run",
+        r"docs/broken\.md:10: unknown fence language 'pyhton'",
+        r"docs/broken\.md:14: include 'snippets/demo/missing\.py:main': no file snippets/demo/missing\.py",
+        r"docs/broken\.md:18: fence asserts nothing",
+        r"docs/notebook\.py:8: failed: AssertionError: cell fails",
+    ],
+)
+def test_broken_input_fails_naming_file_and_line(broken_run, expected):
+    result, _ = broken_run
+    assert result.returncode == 1
+    assert re.search(expected, result.stdout), result.stdout[-4000:]
+
+
+def test_cuda_snippet_is_skipped_with_reason_not_passed(broken_run):
+    result, results = broken_run
+    entry = next(s for s in results["snippets"] if s["path"] == "snippets/demo/needs_cuda.py")
+    assert entry["status"] == "skipped"
+    assert entry["reason"].startswith("needs CUDA: torch.cuda.is_available() is False")
+    assert results["claims"]["demo.cuda"]["status"] == "skipped"
+    assert re.search(r"SKIPPED \[1\] snippets/demo/needs_cuda\.py.*needs CUDA", result.stdout)
+
+
+def test_results_file_records_claims_per_status(broken_run):
+    _, results = broken_run
+    assert results["platform"] == "cpu" and results["torch"] and results["date"] and results["python"]
+    assert results["claims"]["demo.grad-fn-recorded"]["status"] == "passed"
+    assert results["claims"]["demo.wrong"]["status"] == "failed"
+    assert results["summary"]["skipped"] == 1
+
+
+def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
+    project = make_project(tmp_path)
+    result = run_suite(project, "--require-cuda", "snippets")
+    assert result.returncode != 0
+    assert "--require-cuda was given, but this machine cannot run CUDA snippets" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "docs/missing.md",
+            '# Missing\n\n```{.python notest}\n--8<-- "snippets/demo/nowhere.py:main"\n```\n',
+            r"Snippet at path '?snippets/demo/nowhere\.py'? could not be found",
+        ),
+        ("snippets/demo/bad_end.py", SUITE_CASES["snippets/demo/bad_end.py"], r"snippets/demo/bad_end\.py:8: end marker for section 'mian'"),
+        ("docs/links.md", "# Links\n\nSee [the missing page](nowhere.md).\n", r"links\.md.*nowhere\.md"),
+        ("docs/claims.md", "# Claims\n\nSee [claim: demo.unknown].\n", r"docs/claims\.md:3: \[claim: demo\.unknown\] names a claim"),
+        (
+            "snippets/demo/unexplained.py",
+            snippet("demo.unexplained", "assert True\n"),
+            r"claim demo\.unexplained is not referenced by any page",
+        ),
+        ("snippets/demo/twice.py", snippet("demo.grad-fn-recorded", "assert True\n"), r"claim demo\.grad-fn-recorded is declared more than once"),
+        ("docs/notebook.py", SUITE_CASES["docs/notebook.py"], r"cell fails"),
+    ],
+    ids=["missing-include", "unclosed-section", "broken-link", "unknown-claim", "unexplained-claim", "duplicate-id", "notebook-cell"],
+)
+def test_broken_site_fails_the_strict_build(tmp_path, name, text, expected):
+    project = make_project(tmp_path)
+    write(project, name, text)
+    result = build(project)
+    assert result.returncode != 0
+    assert re.search(expected, result.stdout + result.stderr), result.stderr[-3000:]
