@@ -54,7 +54,9 @@ def lint(session: nox.Session) -> None:
     if workflows:
         session.run("zizmor", "--offline", "--config", ".github/zizmor.yml", *workflows)
         session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
-        session.run("python", "-m", "pytest", "-p", "no:harness.plugin", "-o", "addopts=", "tests/test_workflows.py", "-q")
+        session.run(
+            "python", "-m", "pytest", "-p", "no:harness.plugin", "-o", "addopts=", "tests/test_workflows.py", "-q"
+        )
 
 
 @nox.session

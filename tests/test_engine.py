@@ -52,7 +52,9 @@ SUITE_CASES = {
         "demo.wrong", "import torch\n\nw = torch.ones(2, requires_grad=True)\nassert (w * 2).grad_fn is None\n"
     ),
     "snippets/demo/no_assert.py": snippet("demo.no-assert", "import torch\n\nprint(torch.ones(2))\n"),
-    "snippets/demo/hangs.py": snippet("demo.hangs", "import time\n\nwhile True:\n    time.sleep(0.05)\nassert True\n", "Timeout: 2\n"),
+    "snippets/demo/hangs.py": snippet(
+        "demo.hangs", "import time\n\nwhile True:\n    time.sleep(0.05)\nassert True\n", "Timeout: 2\n"
+    ),
     "snippets/demo/network.py": snippet(
         "demo.network", 'import socket\n\nsocket.create_connection(("127.0.0.1", 9))\nassert True\n'
     ),
@@ -73,7 +75,9 @@ SUITE_CASES = {
 
 def make_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "tests" / "harness", project / "tests" / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "tests" / "harness", project / "tests" / "harness", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "pyproject.toml", project)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     # Let MkDocs derive the navigation from the few pages the copy has.
@@ -188,18 +192,38 @@ def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
             '# Missing\n\n```{.python notest}\n--8<-- "snippets/demo/nowhere.py:main"\n```\n',
             r"Snippet at path '?snippets/demo/nowhere\.py'? could not be found",
         ),
-        ("snippets/demo/bad_end.py", SUITE_CASES["snippets/demo/bad_end.py"], r"snippets/demo/bad_end\.py:8: end marker for section 'mian'"),
+        (
+            "snippets/demo/bad_end.py",
+            SUITE_CASES["snippets/demo/bad_end.py"],
+            r"snippets/demo/bad_end\.py:8: end marker for section 'mian'",
+        ),
         ("docs/links.md", "# Links\n\nSee [the missing page](nowhere.md).\n", r"links\.md.*nowhere\.md"),
-        ("docs/claims.md", "# Claims\n\nSee [claim: demo.unknown].\n", r"docs/claims\.md:3: \[claim: demo\.unknown\] names a claim"),
+        (
+            "docs/claims.md",
+            "# Claims\n\nSee [claim: demo.unknown].\n",
+            r"docs/claims\.md:3: \[claim: demo\.unknown\] names a claim",
+        ),
         (
             "snippets/demo/unexplained.py",
             snippet("demo.unexplained", "assert True\n"),
             r"claim demo\.unexplained is not referenced by any page",
         ),
-        ("snippets/demo/twice.py", snippet("demo.grad-fn-recorded", "assert True\n"), r"claim demo\.grad-fn-recorded is declared more than once"),
+        (
+            "snippets/demo/twice.py",
+            snippet("demo.grad-fn-recorded", "assert True\n"),
+            r"claim demo\.grad-fn-recorded is declared more than once",
+        ),
         ("docs/notebook.py", SUITE_CASES["docs/notebook.py"], r"cell fails"),
     ],
-    ids=["missing-include", "unclosed-section", "broken-link", "unknown-claim", "unexplained-claim", "duplicate-id", "notebook-cell"],
+    ids=[
+        "missing-include",
+        "unclosed-section",
+        "broken-link",
+        "unknown-claim",
+        "unexplained-claim",
+        "duplicate-id",
+        "notebook-cell",
+    ],
 )
 def test_broken_site_fails_the_strict_build(tmp_path, name, text, expected):
     project = make_project(tmp_path)

@@ -70,8 +70,12 @@ def problems(root: Path) -> list[str]:
     for cid, places in sorted(claims.items()):
         if cid not in by_claim:
             c = places[0]
-            found.append(f"{c.path.relative_to(root)}:{c.line}: claim {cid} is not referenced by any page (add [claim: {cid}] where a page explains it)")
+            found.append(
+                f"{c.path.relative_to(root)}:{c.line}: claim {cid} is not referenced by any page (add [claim: {cid}] where a page explains it)"
+            )
         elif len(by_claim[cid]) > 1:
             where = ", ".join(f"{r.page}:{r.line}" for r in by_claim[cid])
-            found.append(f"claim {cid} is referenced more than once ({where}): one page explains it; link to it elsewhere")
+            found.append(
+                f"claim {cid} is referenced more than once ({where}): one page explains it; link to it elsewhere"
+            )
     return found

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import cuda, sandbox
+from harness import requirements, sandbox
 from harness.fences import PageChecks
 from harness.snippet import Snippet, SnippetError, asserts_something, parse
 
@@ -88,7 +88,7 @@ class _RunItem(pytest.Item):
 class SnippetItem(_RunItem):
     def runtest(self):
         self.snippet = parse(self.path)  # a format error fails here, naming file and line
-        cuda.check(self, self.snippet.requires)
+        requirements.check(self, self.snippet.requires, self.snippet.torch)
         self._execute(self.snippet.timeout, self.config.rootpath)
 
     def reportinfo(self):

@@ -95,7 +95,9 @@ def problems(page: Path, root: Path) -> list[str]:
             continue
         if fence.is_include:
             if "notest" not in fence.options:
-                found.append(f"{where}: include fence must be marked {{.python notest}}: the included snippet is the test")
+                found.append(
+                    f"{where}: include fence must be marked {{.python notest}}: the included snippet is the test"
+                )
             continue
         if "notest" in fence.options:
             before = lines[fence.line - 2] if fence.line >= 2 else ""
@@ -109,8 +111,10 @@ def problems(page: Path, root: Path) -> list[str]:
             )
         code = [t for t in fence.body if t.strip()]
         if len(code) > MAX_INLINE_LINES:
-            found.append(f"{where}: inline fence of {len(code)} lines: code beyond {MAX_INLINE_LINES} lines lives in snippets/")
-        if not asserts_something("\n".join(t[len(fence.indent):] for t in fence.body)):
+            found.append(
+                f"{where}: inline fence of {len(code)} lines: code beyond {MAX_INLINE_LINES} lines lives in snippets/"
+            )
+        if not asserts_something("\n".join(t[len(fence.indent) :] for t in fence.body)):
             found.append(f"{where}: fence asserts nothing: the site's code proves claims")
     return found
 
@@ -127,7 +131,9 @@ def include_problems(target: str, root: Path) -> list[str]:
     except SnippetError as exc:
         return [f"include {target!r}: {exc}"]
     if section not in sections:
-        return [f"include {target!r}: {name} has no section {section!r} (sections: {', '.join(sorted(sections)) or 'none'})"]
+        return [
+            f"include {target!r}: {name} has no section {section!r} (sections: {', '.join(sorted(sections)) or 'none'})"
+        ]
     return []
 
 

@@ -32,6 +32,7 @@ class Row:
     line: int
     requires: list[str]
     page: str  # docs/<page>
+    torch_range: str = ""
     status: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # platform -> (state, reason)
 
 
@@ -68,12 +69,15 @@ def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: d
                 claim.line,
                 sorted(snippet.requires),
                 page_of.get(claim.id, ""),
+                snippet.torch,
             )
             for platform in PLATFORMS:
                 row.status[platform] = _status(row, platform, results.get(platform))
             rows[claim.id] = row
     order = sorted(rows.values(), key=lambda r: (r.page, r.id))
-    runs = {p: ({k: v for k, v in r.items() if k not in ("snippets", "claims")} if r else None) for p, r in results.items()}
+    runs = {
+        p: ({k: v for k, v in r.items() if k not in ("snippets", "claims")} if r else None) for p, r in results.items()
+    }
     return Ledger({r.id: r for r in order}, runs)
 
 
@@ -95,7 +99,9 @@ def check(data: Ledger, require_cuda: bool) -> list[str]:
         if state == "failed":
             errors.append(f"{row.snippet}:{row.line}: claim {row.id} failed in the recorded CPU run")
         if require_cuda and row.status["cuda"][0] != "passed":
-            errors.append(f"{row.snippet}:{row.line}: claim {row.id} has no passed CUDA result ({row.status['cuda'][0]})")
+            errors.append(
+                f"{row.snippet}:{row.line}: claim {row.id} has no passed CUDA result ({row.status['cuda'][0]})"
+            )
     return errors
 
 
@@ -176,6 +182,26 @@ def _to_root(src_uri: str) -> str:
     return "../" * depth
 
 
+def _range_note(row: Row) -> str:
+    return f"<br><small>Holds for torch {html.escape(row.torch_range)}.</small>" if row.torch_range else ""
+
+
+def _versions(data: Ledger) -> list[str]:
+    recorded = [f"{p.upper()}: torch {run['torch']}" for p, run in data.runs.items() if run]
+    ranged = [r for r in data.claims.values() if r.torch_range]
+    lines = [
+        "## Versions",
+        "",
+        f"The results shown here come from {', '.join(recorded) if recorded else 'no recorded run yet'}. "
+        "The CI matrix also runs every snippet on the oldest supported torch; a claim whose outcome depends on the "
+        "version states its range and is skipped, with the reason, outside it.",
+        "",
+    ]
+    if ranged:
+        lines += [f"- `{r.id}`: torch {r.torch_range}" for r in ranged] + [""]
+    return lines
+
+
 def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
     out = [
         "# Claims ledger",
@@ -192,7 +218,11 @@ def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
     for platform in PLATFORMS:
         run = data.runs.get(platform)
         if run:
-            device = f"{run['gpu']['name']} (driver {run['gpu'].get('driver') or '?'})" if run.get("gpu") else run.get("cpu", "?")
+            device = (
+                f"{run['gpu']['name']} (driver {run['gpu'].get('driver') or '?'})"
+                if run.get("gpu")
+                else run.get("cpu", "?")
+            )
             s = run.get("summary", {})
             out.append(
                 f"| {platform.upper()} | {run['torch']} | {device} | {run['python']} | {run['date']} | "
@@ -200,16 +230,20 @@ def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
             )
         else:
             out.append(f"| {platform.upper()} | – | – | – | – | no results recorded yet |")
-    out += ["", "## Claims", ""]
+    out += ["", *_versions(data), "## Claims", ""]
     out.append('<table class="ledger"><thead><tr><th>Claim</th><th>Statement</th><th>Explained on</th>'
                "<th>Proof</th><th>CPU</th><th>CUDA</th></tr></thead><tbody>")  # fmt: skip
     for row in data.claims.values():
         page = row.page.removeprefix("docs/")
         page_url = "../" + re.sub(r"\.(md|py)$", "/", page).replace("index/", "") + f"#{row.id}"
-        proof = f'<a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a>' if repo else row.snippet
+        proof = (
+            f'<a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a>'
+            if repo
+            else row.snippet
+        )
         cells = [
             f'<td id="{row.id}"><a href="#{row.id}"><code>{row.id}</code></a></td>',
-            f"<td>{_inline(row.statement)}</td>",
+            f"<td>{_inline(row.statement)}{_range_note(row)}</td>",
             f'<td><a href="{page_url}">{page}</a></td>',
             f"<td>{proof}</td>",
         ]
@@ -238,7 +272,9 @@ def render_myths(data: Ledger, myths: list[dict], repo: str) -> str:
         out.append(f"| {verdict} | {sum(m.get('verdict') == verdict for m in myths)} |")
     out.append("")
     for number, myth in enumerate(myths, 1):
-        links = ", ".join(f"[`{cid}`](ledger.md#{cid})" for cid in myth.get("claims") or []) or "no runnable claim exists"
+        links = (
+            ", ".join(f"[`{cid}`](ledger.md#{cid})" for cid in myth.get("claims") or []) or "no runnable claim exists"
+        )
         out += [
             f"## {number}. {myth['myth']}",
             "",

@@ -3,6 +3,6 @@
 pytest_plugins = [
     "harness.collect",  # snippets and notebook pages become test items
     "harness.fences",  # python fences that no collector would run fail the suite
-    "harness.cuda",  # CUDA snippets skip with a reason, or fail under --require-cuda
+    "harness.requirements",  # CUDA or torch-range snippets skip with a reason; --require-cuda
     "harness.results",  # the machine-readable results file
 ]

@@ -23,7 +23,9 @@ SCHEMA = 1
 
 
 def pytest_addoption(parser):
-    parser.addoption("--results-dir", default="build/results", help="where to write <platform>.json (default: build/results)")
+    parser.addoption(
+        "--results-dir", default="build/results", help="where to write <platform>.json (default: build/results)"
+    )
 
 
 def pytest_configure(config):
@@ -47,10 +49,13 @@ def pytest_sessionfinish(session):
         return
     outcomes = session.config.stash.get(OUTCOMES, {})
     root = session.config.rootpath
-    entries = [_entry(item, report, outcomes.get(item.nodeid, (None, None))[1], root) for item, report in reports.values()]
+    entries = [
+        _entry(item, report, outcomes.get(item.nodeid, (None, None))[1], root) for item, report in reports.values()
+    ]
     data = {"schema": SCHEMA, **environment(), "snippets": sorted(entries, key=lambda e: e["path"])}
     data["claims"] = {cid: claim for e in data["snippets"] for cid, claim in e.pop("claim_status").items()}
     data["summary"] = {s: sum(e["status"] == s for e in data["snippets"]) for s in ("passed", "failed", "skipped")}
+    data["harness"] = _overhead(reports, outcomes)
     out = root / session.config.getoption("--results-dir") / f"{data['platform']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
@@ -63,7 +68,30 @@ RESULTS_PATH = pytest.StashKey[Path]()
 def pytest_terminal_summary(terminalreporter, config):
     path = config.stash.get(RESULTS_PATH, None)
     if path is not None:
-        terminalreporter.write_line(f"results file: {path.relative_to(config.rootpath)}")
+        harness = json.loads(path.read_text(encoding="utf-8"))["harness"]
+        terminalreporter.write_line(
+            f"results file: {path.relative_to(config.rootpath)}; {harness['items']} snippets/notebooks ran in "
+            f"{harness['item_wall_s']:.1f} s, {harness['own_run_s']:.1f} s of it their own code; harness overhead per "
+            f"snippet {harness['overhead_per_item_s']:.3f} s with the forkserver's start-up "
+            f"({harness['first_item_s']:.1f} s), {harness['overhead_after_first_s']:.3f} s after it"
+        )
+
+
+def _overhead(reports: dict, outcomes: dict) -> dict:
+    """Wall time of the run items minus the snippets' own run time: what the harness costs."""
+    ran = [
+        (report.duration, outcomes[nodeid][1].duration) for nodeid, (_, report) in reports.items() if nodeid in outcomes
+    ]
+    wall = sum(w for w, _ in ran)
+    own = sum(o for _, o in ran)
+    return {
+        "items": len(ran),
+        "item_wall_s": round(wall, 3),
+        "own_run_s": round(own, 3),
+        "first_item_s": round(ran[0][0], 3) if ran else 0.0,  # includes the forkserver importing torch
+        "overhead_per_item_s": round((wall - own) / len(ran), 4) if ran else 0.0,
+        "overhead_after_first_s": round(sum(w - o for w, o in ran[1:]) / (len(ran) - 1), 4) if len(ran) > 1 else 0.0,
+    }
 
 
 def _entry(item, report, outcome, root: Path) -> dict:
@@ -78,6 +106,7 @@ def _entry(item, report, outcome, root: Path) -> dict:
         "status": status,
         "duration_s": round(outcome.duration if outcome else report.duration, 4),
         "requires": sorted(snippet.requires) if snippet else [],
+        "torch_range": snippet.torch if snippet else "",
         "reason": reason,
         "line": outcome.line if outcome and status == "failed" else None,
         "message": outcome.message if outcome and status == "failed" else None,
@@ -100,6 +129,7 @@ def _entry(item, report, outcome, root: Path) -> dict:
                 "snippet": entry["path"],
                 "line": claim.line,
                 "requires": entry["requires"],
+                "torch_range": entry["torch_range"],
                 "reason": reason,
             }
     entry["claims"] = sorted(claim_status)
@@ -114,7 +144,12 @@ def environment() -> dict:
     gpu = None
     if cuda:
         props = torch.cuda.get_device_properties(0)
-        gpu = {"name": props.name, "driver": _nvidia_driver(), "cuda": torch.version.cuda, "memory_bytes": props.total_memory}
+        gpu = {
+            "name": props.name,
+            "driver": _nvidia_driver(),
+            "cuda": torch.version.cuda,
+            "memory_bytes": props.total_memory,
+        }
     return {
         "platform": "cuda" if cuda else "cpu",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -143,7 +178,10 @@ def _nvidia_driver() -> str | None:
         return None
     try:
         out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
         return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
     except (OSError, subprocess.SubprocessError):

@@ -16,7 +16,7 @@ _CLAIM_LINE = re.compile(rf"^\s{{4}}({CLAIM_ID}):\s+(\S.*)$")
 _CONTINUATION = re.compile(r"^\s{8,}\S")
 _MARKER = re.compile(rf"#\s*claim:\s*({CLAIM_ID})\s*$")
 _SECTION = re.compile(r"#\s*-{1,}8<-{1,}\s*\[(start|end):([^\]]*)\]")
-_KEY = re.compile(r"^(Requires|Timeout):\s*(.*?)\s*(?:\(.*\))?$")
+_KEY = re.compile(r"^(Requires|Timeout|Torch):\s*(.*?)\s*(?:\(.*\))?$")
 
 DEFAULT_TIMEOUT = 30.0
 KNOWN_REQUIREMENTS = {"cuda"}
@@ -45,6 +45,7 @@ class Snippet:
     claims: list[Claim]
     requires: set[str] = field(default_factory=set)
     timeout: float = DEFAULT_TIMEOUT
+    torch: str = ""  # a version specifier such as ">=2.1"; empty: every version
     markers: list[tuple[int, str]] = field(default_factory=list)  # (line, claim id)
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -59,7 +60,7 @@ class Snippet:
     def claims_before(self, line: int) -> list[str]:
         """Claims whose asserts all ran before ``line`` (their marker and the next one precede it)."""
         done, starts = [], self.markers + [(10**9, "")]
-        for (start, cid), (nxt, _) in zip(starts, starts[1:]):
+        for (start, cid), (nxt, _) in zip(starts, starts[1:], strict=False):
             if nxt <= line and start < line:
                 done.append(cid)
         return done
@@ -77,7 +78,7 @@ def parse(path: Path) -> Snippet:
     if doc is None:
         raise SnippetError(path, 1, "no docstring: a snippet starts with a docstring listing its claims")
     doc_text, doc_line = doc
-    claims, requires, timeout = _parse_header(path, doc_text, doc_line)
+    claims, requires, timeout, torch = _parse_header(path, doc_text, doc_line)
 
     markers = _markers(path, source, {c.id for c in claims})
     sections = check_sections(path, source)
@@ -85,7 +86,7 @@ def parse(path: Path) -> Snippet:
         raise SnippetError(
             path, 1, "asserts nothing: add an `assert` that proves its claim(s) (code that only runs proves nothing)"
         )
-    return Snippet(path, source, claims, requires, timeout, markers, sections)
+    return Snippet(path, source, claims, requires, timeout, torch, markers, sections)
 
 
 def _docstring(tree: ast.Module) -> tuple[str, int] | None:
@@ -96,10 +97,11 @@ def _docstring(tree: ast.Module) -> tuple[str, int] | None:
     return None
 
 
-def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float]:
+def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str]:
     claims: list[Claim] = []
     requires: set[str] = set()
     timeout = DEFAULT_TIMEOUT
+    torch = ""
     in_claims = False
     for offset, raw in enumerate(doc.splitlines()):
         line = first_line + offset
@@ -116,19 +118,33 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
                 claims[-1] = Claim(last.id, f"{last.statement} {raw.strip()}", path, last.line)
                 continue
             if raw.strip() and raw.startswith("    "):
-                raise SnippetError(path, line, f"malformed claim line {raw.strip()!r}: write `    <page>.<name>: <statement>`")
+                raise SnippetError(
+                    path, line, f"malformed claim line {raw.strip()!r}: write `    <page>.<name>: <statement>`"
+                )
             in_claims = False
         key = _KEY.match(raw.strip())
         if key and key[1] == "Requires":
             requires = {r.strip() for r in key[2].split(",") if r.strip()}
             unknown = requires - KNOWN_REQUIREMENTS
             if unknown:
-                raise SnippetError(path, line, f"unknown requirement(s) {sorted(unknown)}; known: {sorted(KNOWN_REQUIREMENTS)}")
+                raise SnippetError(
+                    path, line, f"unknown requirement(s) {sorted(unknown)}; known: {sorted(KNOWN_REQUIREMENTS)}"
+                )
         elif key and key[1] == "Timeout":
             try:
                 timeout = float(key[2])
             except ValueError:
                 raise SnippetError(path, line, f"Timeout must be a number of seconds, not {key[2]!r}") from None
+        elif key and key[1] == "Torch":
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            try:
+                SpecifierSet(key[2])
+            except InvalidSpecifier:
+                raise SnippetError(
+                    path, line, f"Torch must be a version specifier such as '>=2.1', not {key[2]!r}"
+                ) from None
+            torch = key[2]
     if not claims:
         raise SnippetError(path, first_line, "declares no claim: list them under `Claims:` in the docstring")
     seen: dict[str, int] = {}
@@ -136,7 +152,7 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
         if claim.id in seen:
             raise SnippetError(path, claim.line, f"claim {claim.id} is declared twice in this file")
         seen[claim.id] = claim.line
-    return claims, requires, timeout
+    return claims, requires, timeout, torch
 
 
 def _markers(path: Path, source: str, declared: set[str]) -> list[tuple[int, str]]:
@@ -151,7 +167,9 @@ def _markers(path: Path, source: str, declared: set[str]) -> list[tuple[int, str
         missing = declared - {cid for _, cid in markers}
         if missing:
             raise SnippetError(
-                path, 1, f"several claims but no `# claim: ID` marker for {sorted(missing)}: mark where each claim's asserts start"
+                path,
+                1,
+                f"several claims but no `# claim: ID` marker for {sorted(missing)}: mark where each claim's asserts start",
             )
     return markers
 
