@@ -1,0 +1,36 @@
+"""detach() returns a new tensor on the same storage, cut from the graph.
+
+Claims:
+    detach.shares-storage: `x.detach()` returns a new tensor object that points
+        at the same memory as `x`, so an in-place write through either one is
+        visible in the other.
+    detach.cut-from-graph: The result of `detach()` does not require grad, has
+        no `grad_fn`, and no gradient flows back through it: in
+        `x * 2 + x.detach() * 3` the gradient with respect to `x` is 2, not 5.
+"""
+
+# claim: detach.shares-storage
+# --8<-- [start:storage]
+import torch
+
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+d = x.detach()
+
+assert d is not x  # a new tensor object ...
+assert d.data_ptr() == x.data_ptr()  # ... on the same memory
+assert d.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+d[0] = 100.0  # write through the detached tensor
+assert x[0].item() == 100.0  # the original sees it
+# --8<-- [end:storage]
+
+# claim: detach.cut-from-graph
+# --8<-- [start:graph]
+import torch
+
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+d = x.detach()
+assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+
+(x * 2 + x.detach() * 3).sum().backward()
+assert torch.equal(x.grad, torch.full((3,), 2.0))  # only the attached path counts
+# --8<-- [end:graph]

@@ -1,0 +1,49 @@
+"""In-place edits through detach() are caught; through .data they corrupt gradients.
+
+Claims:
+    detach.inplace-caught: An in-place change to a detached tensor bumps the
+        version counter it shares with the original, so a later backward that
+        needs the original's saved value raises a RuntimeError instead of
+        computing a wrong gradient.
+    detach.data-silent-wrong-grad: The same in-place change made through
+        `.data` does not bump the version counter, so backward runs without
+        complaint and returns a wrong gradient (zeros instead of `exp(x)`).
+"""
+
+# claim: detach.inplace-caught
+# --8<-- [start:detach]
+import torch
+
+x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+out = x.exp()  # exp saves its output for backward
+loss = out.sum()
+
+out.detach().zero_()  # shares storage and version counter with `out`
+assert out._version == 1  # the change is recorded
+try:
+    loss.backward()
+    raise AssertionError("backward used an overwritten value")
+except RuntimeError as e:
+    msg = str(e)
+    assert msg.startswith(
+        "one of the variables needed for gradient computation has been "
+        "modified by an inplace operation: [torch.FloatTensor [3]], which is "
+        "output 0 of Exp"  # 2.13.0: "Exp,"; older releases: "ExpBackward0,"
+    )
+    assert "is at version 1; expected version 0 instead." in msg
+# --8<-- [end:detach]
+
+# claim: detach.data-silent-wrong-grad
+# --8<-- [start:data]
+import torch
+
+x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+out = x.exp()
+loss = out.sum()
+
+out.data.zero_()  # same storage, but the version counter is not bumped
+assert out._version == 0  # autograd cannot tell
+loss.backward()  # no error ...
+assert torch.equal(x.grad, torch.zeros(3))  # ... and a wrong gradient
+assert not torch.allclose(x.grad, torch.tensor([0.0, 1.0, 2.0]).exp())  # correct one
+# --8<-- [end:data]

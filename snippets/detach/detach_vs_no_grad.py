@@ -1,0 +1,60 @@
+"""detach() after the fact vs no_grad from the start.
+
+Claims:
+    detach.detach-still-builds-graph: `model(x).detach()` runs a recorded forward
+        pass (autograd saves tensors for backward) and only then drops the
+        graph, while `torch.no_grad()` saves nothing; the values are identical.
+    detach.detach-keeps-the-graph-you-need: Inside a training step, detaching
+        a copy for logging or as a stop-gradient target leaves the loss's graph
+        intact: backward still works and fills the parameters' gradients.
+"""
+
+
+def count_saved(fn):
+    """How many tensors autograd saves for backward while fn runs."""
+    import torch
+
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        fn()
+    return len(saved)
+
+
+# claim: detach.detach-still-builds-graph
+# --8<-- [start:eval]
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+x = torch.randn(4, 8)
+
+assert count_saved(lambda: model(x).detach()) > 0  # graph built, then dropped
+
+
+def with_no_grad():
+    with torch.no_grad():
+        return model(x)
+
+
+assert count_saved(with_no_grad) == 0  # never built
+assert torch.equal(model(x).detach(), with_no_grad())  # same numbers
+# --8<-- [end:eval]
+
+# claim: detach.detach-keeps-the-graph-you-need
+# --8<-- [start:train]
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Linear(8, 2)
+x = torch.randn(4, 8)
+
+pred = model(x)
+logged = pred.detach()  # for a logger: no graph, same numbers
+target = pred.detach().mean(0)  # a stop-gradient target
+loss = ((pred - target) ** 2).mean()
+loss.backward()  # the graph of `pred` is still intact
+assert model.weight.grad is not None
+assert logged.grad_fn is None and pred.grad_fn is not None
+# --8<-- [end:train]

@@ -1,0 +1,49 @@
+"""Why .numpy() refuses a tensor that requires grad.
+
+Claims:
+    detach.numpy-refuses-grad: `.numpy()` on a tensor that requires grad raises
+        a RuntimeError that suggests `detach()`; `.detach().cpu().numpy()` works,
+        and so does `.numpy()` on an output computed under `torch.no_grad()`.
+    detach.numpy-shares-memory: On CPU, the array from `.detach().cpu().numpy()`
+        shares memory with the original tensor, so writing to the array changes
+        the tensor; `.numpy(force=True)` shares it too.
+"""
+
+# claim: detach.numpy-refuses-grad
+# --8<-- [start:refuses]
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(3, 2)
+x = torch.randn(4, 3)
+out = model(x)
+try:
+    out.numpy()
+    raise AssertionError("numpy() accepted a tensor that requires grad")
+except RuntimeError as e:
+    assert str(e) == (
+        "Can't call numpy() on Tensor that requires grad. "
+        "Use tensor.detach().numpy() instead."
+    )
+
+arr = out.detach().cpu().numpy()  # the usual idiom
+assert arr.shape == (4, 2)
+with torch.no_grad():
+    assert model(x).numpy().shape == (4, 2)  # nothing requires grad here
+# --8<-- [end:refuses]
+
+# claim: detach.numpy-shares-memory
+# --8<-- [start:shares]
+import torch
+
+t = torch.zeros(3, requires_grad=True)
+arr = t.detach().cpu().numpy()  # .cpu() is a no-op for a CPU tensor
+arr[0] = 7.0
+assert t[0].item() == 7.0  # the tensor changed too
+forced = t.numpy(force=True)
+forced[1] = 8.0
+assert t[1].item() == 8.0
+safe = t.detach().cpu().numpy().copy()  # an independent copy
+safe[2] = 9.0
+assert t[2].item() == 0.0
+# --8<-- [end:shares]

@@ -1,0 +1,60 @@
+"""Inference tensors are read-only outside inference mode.
+
+Claims:
+    inference-mode.inplace-outside-fails: An in-place update to an inference
+        tensor outside inference mode raises a RuntimeError, under
+        `torch.no_grad()` too, and so does setting `requires_grad=True` on it.
+    inference-mode.inplace-fixes: The update works on a `clone()` made outside
+        inference mode, inside another `torch.inference_mode()` block, or on a
+        tensor created under `torch.no_grad()` in the first place.
+"""
+
+# claim: inference-mode.inplace-outside-fails
+# --8<-- [start:error]
+import torch
+
+with torch.inference_mode():
+    total = torch.zeros(3)  # e.g. a metric accumulator created in evaluation
+
+for context in (torch.enable_grad, torch.no_grad):
+    with context():
+        try:
+            total.add_(1)
+            raise AssertionError("inference tensor updated in place")
+        except RuntimeError as e:
+            assert str(e) == (
+                "Inplace update to inference tensor outside InferenceMode is not "
+                "allowed.You can make a clone to get a normal tensor before doing "
+                "inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                "more details."
+            )
+try:
+    total.requires_grad_()
+    raise AssertionError("requires_grad set on an inference tensor")
+except RuntimeError as e:
+    assert str(e) == (
+        "Setting requires_grad=True on inference tensor outside InferenceMode "
+        "is not allowed."
+    )
+# --8<-- [end:error]
+
+# claim: inference-mode.inplace-fixes
+# --8<-- [start:fixes]
+import torch
+
+with torch.inference_mode():
+    total = torch.zeros(3)
+
+fixed = total.clone()  # 1. clone outside inference mode
+fixed.add_(1)
+assert torch.equal(fixed, torch.ones(3))
+
+with torch.inference_mode():  # 2. update it inside inference mode
+    total.add_(1)
+assert torch.equal(total, torch.ones(3))
+
+with torch.no_grad():  # 3. create it under no_grad in the first place
+    acc = torch.zeros(3)
+acc.add_(1)
+assert torch.equal(acc, torch.ones(3))
+# --8<-- [end:fixes]

@@ -1,0 +1,66 @@
+"""Nesting inference_mode, turning it off, and enable_grad inside it.
+
+Claims:
+    inference-mode.disable-with-false: Inside an inference-mode block,
+        `torch.inference_mode(False)` turns inference mode off for its own block,
+        so tensors created there are normal, and the outer state is restored on
+        exit.
+    inference-mode.false-enables-grad: `torch.inference_mode(False)` also turns
+        grad mode on, even when entered inside `torch.no_grad()`.
+    inference-mode.enable-grad-does-not-exit: `torch.enable_grad()` inside
+        inference mode turns grad mode on but leaves inference mode on, so
+        nothing is recorded and `torch.autograd.grad` fails; the same code
+        inside `torch.no_grad()` works.
+"""
+
+# claim: inference-mode.disable-with-false
+# --8<-- [start:nesting]
+import torch
+
+with torch.inference_mode():
+    a = torch.ones(2)
+    with torch.inference_mode(False):
+        assert not torch.is_inference_mode_enabled()
+        b = torch.ones(2)
+    assert torch.is_inference_mode_enabled()  # restored on exit
+    c = torch.ones(2)
+
+assert a.is_inference() and c.is_inference()
+assert not b.is_inference()  # created with inference mode off
+# --8<-- [end:nesting]
+
+# claim: inference-mode.false-enables-grad
+# --8<-- [start:false_grad]
+import torch
+
+with torch.no_grad():
+    with torch.inference_mode(False):
+        assert torch.is_grad_enabled()  # grad mode is back on
+    assert not torch.is_grad_enabled()
+# --8<-- [end:false_grad]
+
+# claim: inference-mode.enable-grad-does-not-exit
+# --8<-- [start:enable_grad]
+import torch
+
+
+def input_gradient():
+    """Something a validation step may want: d(loss)/d(input)."""
+    with torch.enable_grad():
+        x = torch.randn(3, requires_grad=True)
+        y = (x**2).sum()
+        return torch.autograd.grad(y, x)[0]
+
+
+with torch.inference_mode():
+    try:
+        input_gradient()
+        raise AssertionError("autograd ran inside inference mode")
+    except RuntimeError as e:
+        assert str(e) == (
+            "element 0 of tensors does not require grad and does not have a grad_fn"
+        )
+
+with torch.no_grad():
+    assert input_gradient().shape == (3,)  # enable_grad overrides no_grad
+# --8<-- [end:enable_grad]
