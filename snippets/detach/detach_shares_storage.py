@@ -21,6 +21,9 @@ assert d.data_ptr() == x.data_ptr()  # ... on the same memory
 assert d.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
 d[0] = 100.0  # write through the detached tensor
 assert x[0].item() == 100.0  # the original sees it
+with torch.no_grad():  # x is a leaf that requires grad: write to it under no_grad
+    x[1] = 200.0
+assert d[1].item() == 200.0  # and the other way round
 # --8<-- [end:storage]
 
 # claim: detach.cut-from-graph

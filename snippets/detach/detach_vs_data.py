@@ -6,8 +6,9 @@ Claims:
         needs the original's saved value raises a RuntimeError instead of
         computing a wrong gradient.
     detach.data-silent-wrong-grad: The same in-place change made through
-        `.data` does not bump the version counter, so backward runs without
-        complaint and returns a wrong gradient (zeros instead of `exp(x)`).
+        `.data` bumps only the separate version counter of the `.data` tensor,
+        not the original's, so backward runs without complaint and returns a
+        wrong gradient (zeros instead of `exp(x)`).
 """
 
 # claim: detach.inplace-caught
@@ -41,8 +42,9 @@ x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
 out = x.exp()
 loss = out.sum()
 
-out.data.zero_()  # same storage, but the version counter is not bumped
-assert out._version == 0  # autograd cannot tell
+d = out.data  # same storage, but a version counter of its own
+d.zero_()
+assert d._version == 1 and out._version == 0  # autograd cannot tell
 loss.backward()  # no error ...
 assert torch.equal(x.grad, torch.zeros(3))  # ... and a wrong gradient
 assert not torch.allclose(x.grad, torch.tensor([0.0, 1.0, 2.0]).exp())  # correct one

@@ -17,7 +17,8 @@ loss = (torch.ones(3, requires_grad=True) * 2).sum()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     assert float(loss) == 6.0  # right value ...
-assert len(caught) == 1 and str(caught[0].message).startswith(
+assert len(caught) == 1 and caught[0].category is UserWarning
+assert str(caught[0].message).startswith(
     "Converting a tensor with requires_grad=True to a scalar may lead to "
     "unexpected behavior.\nConsider using tensor.detach() first."
 )  # ... with a warning

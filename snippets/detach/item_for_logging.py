@@ -1,10 +1,11 @@
 """Getting numbers out for metrics and logging.
 
 Claims:
-    detach.item-returns-python-number: `.item()` returns a plain Python float
-        and `.tolist()` nested lists of Python floats, with no link to the graph;
-        both work on tensors that require grad, and `.item()` on a tensor with
-        more than one element raises a RuntimeError.
+    detach.item-returns-python-number: On a floating-point tensor, `.item()`
+        returns a plain Python float and `.tolist()` nested lists of Python
+        floats, with no link to the graph; both work on tensors that require
+        grad, and `.item()` on a tensor with more than one element raises a
+        RuntimeError.
     detach.running-sum-keeps-graphs: Adding loss tensors into a running total
         keeps every step's graph alive (the total still has a `grad_fn` and can
         be differentiated after the loop); adding `loss.item()` keeps only a
@@ -23,7 +24,7 @@ logits = torch.stack([w, 2 * w])
 value = loss.item()
 assert type(value) is float and value == (w.detach() ** 2).sum().item()
 rows = logits.tolist()
-assert len(rows) == 2 and all(type(v) is float for v in rows[0])
+assert len(rows) == 2 and all(type(v) is float for row in rows for v in row)
 try:
     logits.item()
     raise AssertionError("item() accepted 6 elements")

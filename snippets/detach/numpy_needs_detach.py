@@ -4,8 +4,8 @@ Claims:
     detach.numpy-refuses-grad: `.numpy()` on a tensor that requires grad raises
         a RuntimeError that suggests `detach()`; `.detach().cpu().numpy()` works,
         and so does `.numpy()` on an output computed under `torch.no_grad()`.
-    detach.numpy-shares-memory: On CPU, the array from `.detach().cpu().numpy()`
-        shares memory with the original tensor, so writing to the array changes
+    detach.numpy-shares-memory: On CPU, `.cpu()` returns the tensor itself, so
+        the array from `.detach().cpu().numpy()` shares memory with the original tensor, so writing to the array changes
         the tensor; `.numpy(force=True)` shares it too.
 """
 
@@ -21,10 +21,7 @@ try:
     out.numpy()
     raise AssertionError("numpy() accepted a tensor that requires grad")
 except RuntimeError as e:
-    assert str(e) == (
-        "Can't call numpy() on Tensor that requires grad. "
-        "Use tensor.detach().numpy() instead."
-    )
+    assert str(e) == ("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
 
 arr = out.detach().cpu().numpy()  # the usual idiom
 assert arr.shape == (4, 2)
@@ -37,7 +34,9 @@ with torch.no_grad():
 import torch
 
 t = torch.zeros(3, requires_grad=True)
-arr = t.detach().cpu().numpy()  # .cpu() is a no-op for a CPU tensor
+d = t.detach()
+assert d.cpu() is d  # .cpu() returns the same tensor object on CPU
+arr = d.cpu().numpy()
 arr[0] = 7.0
 assert t[0].item() == 7.0  # the tensor changed too
 forced = t.numpy(force=True)

@@ -8,9 +8,13 @@ Claims:
     eval-mode.batchnorm-untracked-ignores-eval: A BatchNorm built with
         `track_running_stats=False` has no running statistics and uses batch
         statistics in `eval()` too, so its output is the same in both modes.
-    eval-mode.batchnorm-batch-of-one: In `train()`, a BatchNorm1d given a batch
-        of one sample raises `ValueError`, under `torch.no_grad()` as well; in
-        `eval()` the same call works.
+    eval-mode.batchnorm-batch-of-one: Whenever BatchNorm computes batch
+        statistics (in `train()`, under `torch.no_grad()` as well, and in
+        `eval()` when `track_running_stats=False`) it raises `ValueError` for an
+        input with a single value per channel, such as a `(1, C)` batch for
+        BatchNorm1d; a batch of one sample with more than one value per channel,
+        such as `(1, C, L)` with `L > 1`, works, and so does a tracked
+        BatchNorm in `eval()`.
 """
 
 # claim: eval-mode.batchnorm-eval-uses-running-stats
@@ -22,17 +26,21 @@ torch.manual_seed(0)
 bn = nn.BatchNorm1d(4)
 for _ in range(20):  # fill the running statistics from a shifted distribution
     bn(torch.randn(32, 4) * 3 + 1)
+with torch.no_grad():  # a non-trivial affine transform (the default is 1 and 0)
+    bn.weight.fill_(2.0)
+    bn.bias.fill_(0.5)
 x = torch.randn(8, 4)
+running = (x - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias
+batch = (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + bn.eps) * bn.weight + bn.bias
 
 bn.eval()
 out_eval = bn(x)
-by_hand = (x - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps) * bn.weight + bn.bias
-assert torch.allclose(out_eval, by_hand, atol=1e-6)  # running statistics
+assert torch.allclose(out_eval, running, atol=1e-5)  # running statistics, affine
+assert not torch.allclose(out_eval, batch, atol=1e-2)  # not the batch statistics
 assert not torch.allclose(out_eval, x)  # not an identity: BatchNorm is still on
 
 bn.train()
-batch = (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + bn.eps)
-assert torch.allclose(bn(x), batch * bn.weight + bn.bias, atol=1e-5)  # batch stats
+assert torch.allclose(bn(x), batch, atol=1e-5)  # train(): batch statistics
 # --8<-- [end:running_stats]
 
 # claim: eval-mode.batchnorm-untracked-ignores-eval
@@ -53,18 +61,24 @@ import torch
 from torch import nn
 
 bn = nn.BatchNorm1d(4)  # train mode
-one = torch.randn(1, 4)
+one = torch.randn(1, 4)  # one sample: a single value per channel
 for context in (torch.enable_grad, torch.no_grad):
     with context():
         try:
             bn(one)
-            raise AssertionError("batch of one accepted in train mode")
+            raise AssertionError("one value per channel accepted in train mode")
         except ValueError as e:
-            assert str(e) == (
-                "Expected more than 1 value per channel when training, "
-                "got input size torch.Size([1, 4])"
-            )
+            assert str(e) == ("Expected more than 1 value per channel when training, got input size torch.Size([1, 4])")
+        # one sample, but 5 values per channel: batch statistics exist
+        assert bn(torch.randn(1, 4, 5)).shape == (1, 4, 5)
 
 bn.eval()
 assert bn(one).shape == (1, 4)  # running statistics need no batch
+
+untracked = nn.BatchNorm1d(4, track_running_stats=False).eval()
+try:
+    untracked(one)  # no running statistics: batch statistics even in eval()
+    raise AssertionError("one value per channel accepted without running stats")
+except ValueError as e:
+    assert str(e).startswith("Expected more than 1 value per channel")
 # --8<-- [end:batch_of_one]

@@ -23,9 +23,12 @@ class NoisyEncoder(nn.Module):
 
 
 torch.manual_seed(0)
-model = NoisyEncoder().eval()
+model = NoisyEncoder()
 x = torch.randn(2, 4)
-assert not torch.are_deterministic_algorithms_enabled()
+rng = torch.get_rng_state()
+model.eval()
+assert torch.equal(torch.get_rng_state(), rng)  # the generator is untouched
+assert not torch.are_deterministic_algorithms_enabled()  # and no global switch
 assert not torch.equal(model(x), model(x))  # eval() did not make this repeatable
 
 torch.manual_seed(1)

@@ -19,6 +19,8 @@ def validate(model):
     model.eval()
     with torch.no_grad():
         return model(x).argmax(1)
+
+
 # --8<-- [end:setup]
 
 

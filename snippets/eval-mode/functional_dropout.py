@@ -9,8 +9,8 @@ Claims:
 
 # --8<-- [start:bug]
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 
 class Buggy(nn.Module):
@@ -31,8 +31,8 @@ assert (model(x) == 0).any()  # units are still zeroed
 
 # --8<-- [start:fixed]
 import torch
+import torch.nn.functional as F  # noqa: F811 (each section runs on its own)
 from torch import nn
-import torch.nn.functional as F
 
 
 class Fixed(nn.Module):

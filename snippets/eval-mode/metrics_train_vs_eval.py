@@ -21,9 +21,7 @@ labels = torch.randint(0, 3, (600,))
 inputs = centers[labels] + 1.5 * torch.randn(600, 8)
 x_train, y_train, x_val, y_val = inputs[:400], labels[:400], inputs[400:], labels[400:]
 
-model = nn.Sequential(
-    nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 3)
-)
+model = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 3))
 for _ in range(30):  # a short training run (plain SGD), in train mode
     model.zero_grad()
     nn.functional.cross_entropy(model(x_train), y_train).backward()
@@ -35,9 +33,9 @@ for _ in range(30):  # a short training run (plain SGD), in train mode
 def metrics(logits, target, num_classes=3):
     """Accuracy, macro precision, macro recall and the confusion matrix."""
     pred = logits.argmax(dim=1)
-    confusion = torch.bincount(
-        target * num_classes + pred, minlength=num_classes**2
-    ).reshape(num_classes, num_classes)  # rows: true class, columns: predicted
+    confusion = torch.bincount(target * num_classes + pred, minlength=num_classes**2).reshape(
+        num_classes, num_classes
+    )  # rows: true class, columns: predicted
     tp = confusion.diag().float()
     return {
         "accuracy": (pred == target).float().mean(),
@@ -45,6 +43,8 @@ def metrics(logits, target, num_classes=3):
         "recall": (tp / confusion.sum(1).clamp(min=1)).mean(),
         "confusion": confusion,
     }
+
+
 # --8<-- [end:setup]
 
 # claim: eval-mode.metrics-identical-under-no-grad

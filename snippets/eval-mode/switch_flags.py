@@ -27,6 +27,18 @@ model(torch.randn(3, 4)).sum().backward()  # a graph was recorded
 assert all(p.grad is not None for p in model.parameters())
 # --8<-- [end:eval]
 
+calls = []
+
+
+class Spy(nn.Module):
+    def train(self, mode=True):
+        calls.append(mode)
+        return super().train(mode)
+
+
+spy = Spy()
+assert spy.eval() is spy and calls == [False]  # eval() is a call to train(False)
+
 # claim: eval-mode.no-grad-leaves-training-flag
 # --8<-- [start:no_grad]
 import torch

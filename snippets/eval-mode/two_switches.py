@@ -20,9 +20,7 @@ import torch
 from torch import nn
 
 torch.manual_seed(0)
-base = nn.Sequential(
-    nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(8, 3)
-)
+base = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(8, 3))
 x = torch.randn(16, 4)
 
 cells = {}

@@ -32,10 +32,7 @@ try:
     total.requires_grad_()
     raise AssertionError("requires_grad set on an inference tensor")
 except RuntimeError as e:
-    assert str(e) == (
-        "Setting requires_grad=True on inference tensor outside InferenceMode "
-        "is not allowed."
-    )
+    assert str(e) == ("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
 # --8<-- [end:error]
 
 # claim: inference-mode.inplace-fixes

@@ -45,9 +45,7 @@ try:
     first_evaluation_then_train(torch.inference_mode)
     raise AssertionError("in-place update of an inference buffer succeeded")
 except RuntimeError as e:
-    assert str(e).startswith(
-        "Inplace update to inference tensor outside InferenceMode is not allowed."
-    )
+    assert str(e).startswith("Inplace update to inference tensor outside InferenceMode is not allowed.")
 
 first_evaluation_then_train(torch.no_grad)  # the same code works
 # --8<-- [end:lazy]

@@ -6,7 +6,8 @@ Claims:
         so tensors created there are normal, and the outer state is restored on
         exit.
     inference-mode.false-enables-grad: `torch.inference_mode(False)` also turns
-        grad mode on, even when entered inside `torch.no_grad()`.
+        grad mode on, even when entered inside `torch.no_grad()`, so operations
+        there are recorded; the enclosing `no_grad` returns on exit.
     inference-mode.enable-grad-does-not-exit: `torch.enable_grad()` inside
         inference mode turns grad mode on but leaves inference mode on, so
         nothing is recorded and `torch.autograd.grad` fails; the same code
@@ -33,10 +34,14 @@ assert not b.is_inference()  # created with inference mode off
 # --8<-- [start:false_grad]
 import torch
 
+w = torch.ones(2, requires_grad=True)
 with torch.no_grad():
+    assert (w * 2).grad_fn is None  # no_grad: not recorded
     with torch.inference_mode(False):
         assert torch.is_grad_enabled()  # grad mode is back on
+        assert (w * 2).grad_fn is not None  # recorded
     assert not torch.is_grad_enabled()
+    assert (w * 2).grad_fn is None  # no_grad again
 # --8<-- [end:false_grad]
 
 # claim: inference-mode.enable-grad-does-not-exit
@@ -49,18 +54,24 @@ def input_gradient():
     with torch.enable_grad():
         x = torch.randn(3, requires_grad=True)
         y = (x**2).sum()
+        recorded.append(y.grad_fn is not None)
         return torch.autograd.grad(y, x)[0]
 
 
+recorded = []
+
+
 with torch.inference_mode():
+    with torch.enable_grad():
+        assert torch.is_grad_enabled() and torch.is_inference_mode_enabled()
     try:
         input_gradient()
         raise AssertionError("autograd ran inside inference mode")
     except RuntimeError as e:
-        assert str(e) == (
-            "element 0 of tensors does not require grad and does not have a grad_fn"
-        )
+        assert str(e) == ("element 0 of tensors does not require grad and does not have a grad_fn")
+assert recorded == [False]  # nothing was recorded
 
 with torch.no_grad():
     assert input_gradient().shape == (3,)  # enable_grad overrides no_grad
+assert recorded == [False, True]
 # --8<-- [end:enable_grad]

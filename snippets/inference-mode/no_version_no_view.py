@@ -3,7 +3,8 @@
 Claims:
     inference-mode.no-version-counter: An inference tensor has no version
         counter: reading `_version` raises a RuntimeError, while a tensor made
-        under `torch.no_grad()` has one that in-place operations bump.
+        under `torch.no_grad()` has one that in-place operations bump, inside
+        inference mode too.
     inference-mode.no-view-tracking: A view of an inference tensor taken in
         inference mode is not tracked as a view (`_is_view()` is False and
         `_base` is None), while under `torch.no_grad()` the view records its
@@ -18,7 +19,7 @@ with torch.inference_mode():
     a = torch.zeros(3)
     a.add_(1)  # allowed inside inference mode, no version bump
 try:
-    a._version
+    version = a._version
     raise AssertionError("inference tensor has a version counter")
 except RuntimeError as e:
     assert str(e) == "Inference tensors do not track version counter."
@@ -26,7 +27,10 @@ except RuntimeError as e:
 with torch.no_grad():
     b = torch.zeros(3)
     b.add_(1)
-assert b._version == 1  # normal tensors count in-place updates
+assert b._version == 1  # normal tensors count in-place updates ...
+with torch.inference_mode():
+    b.add_(1)
+assert b._version == 2  # ... even in inference mode
 # --8<-- [end:version]
 
 # claim: inference-mode.no-view-tracking

@@ -10,7 +10,8 @@ Claims:
         makes the same training step work.
     inference-mode.error-only-when-saved: An inference tensor may still enter a
         recorded operation that does not save it for backward: adding it to a
-        tensor that requires grad works and backward succeeds.
+        tensor that requires grad works and backward succeeds, while multiplying
+        by it, which saves it, raises.
 """
 
 # claim: inference-mode.cannot-be-saved-for-backward
@@ -26,7 +27,7 @@ with torch.inference_mode():
     features = encoder(x)  # e.g. features cached during evaluation
 
 try:
-    head(features).sum()  # Linear saves its input to compute weight.grad
+    head(features)  # Linear saves its input to compute weight.grad
     raise AssertionError("an inference tensor was saved for backward")
 except RuntimeError as e:
     msg = str(e)  # the wording after the first sentence varies by release
@@ -74,4 +75,9 @@ with torch.inference_mode():
 w = torch.zeros(3, requires_grad=True)
 (w + offset).sum().backward()  # add does not save its inputs
 assert torch.equal(w.grad, torch.ones(3))
+try:
+    w * offset  # mul saves `offset` to compute the gradient of w
+    raise AssertionError("an inference tensor was saved for backward")
+except RuntimeError as e:
+    assert str(e).startswith("Inference tensors cannot be saved for backward.")
 # --8<-- [end:add]
