@@ -1,0 +1,71 @@
+"""A correct evaluation loop: eval mode, no graph, Python-number metrics, mode restored.
+
+Claims:
+    accuracy.eval-loop-recipe: Over batches of unequal size, the recipe returns Python
+        floats that match a one-shot reference computed in eval mode, makes autograd save no
+        tensor, leaves grad mode enabled and the model back in training mode afterwards, and
+        returns identical numbers when run with `torch.inference_mode` instead of
+        `torch.no_grad`.
+"""
+
+# --8<-- [start:recipe]
+import torch
+import torch.nn.functional as F
+
+
+def evaluate(model, loader, grad_context=torch.no_grad):
+    """Mean loss and accuracy over loader; grad_context may be torch.inference_mode."""
+    was_training = model.training
+    model.eval()  # dropout off, batch norm uses its running statistics
+    total_loss, correct, count = 0.0, 0, 0
+    try:
+        with grad_context():  # nothing recorded, nothing saved for backward
+            for inputs, targets in loader:
+                logits = model(inputs)
+                total_loss += F.cross_entropy(logits, targets, reduction="sum").item()
+                correct += (logits.argmax(dim=1) == targets).sum().item()
+                count += targets.numel()
+    finally:
+        model.train(was_training)  # back to the mode the caller had
+    return total_loss / count, correct / count
+
+
+# --8<-- [end:recipe]
+
+# --8<-- [start:check]
+torch.manual_seed(0)
+model = torch.nn.Sequential(
+    torch.nn.Linear(4, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 3)
+)  # a freshly built module is in training mode
+loader = [(torch.randn(n, 4), torch.randint(0, 3, (n,))) for n in (16, 16, 16, 10)]
+
+n_saved = 0
+
+
+def pack(t):
+    global n_saved
+    n_saved += 1
+    return t.detach()  # detach: the hook must not reference its input
+
+
+with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    loss, acc = evaluate(model, loader)
+
+assert n_saved == 0
+assert torch.is_grad_enabled() and model.training
+assert type(loss) is float and type(acc) is float
+
+# reference: all batches at once, in eval mode
+model.eval()
+inputs = torch.cat([x for x, _ in loader])
+targets = torch.cat([y for _, y in loader])
+with torch.no_grad():
+    ref_logits = model(inputs)
+    ref_loss = F.cross_entropy(ref_logits, targets).item()
+    ref_correct = (ref_logits.argmax(dim=1) == targets).sum().item()
+model.train()
+assert acc == ref_correct / 58  # batches of 16, 16, 16 and 10 samples
+assert abs(loss - ref_loss) < 1e-6
+
+assert evaluate(model, loader, torch.inference_mode) == (loss, acc)
+# --8<-- [end:check]

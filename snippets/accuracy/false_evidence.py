@@ -1,0 +1,54 @@
+"""`param.grad` and `inputs.requires_grad` cannot tell whether a pass was recorded.
+
+Claims:
+    accuracy.grad-none-proves-nothing: After an evaluation pass outside `no_grad`, every
+        `param.grad` is still `None` although the output has a `grad_fn`, exactly as after
+        the same pass under `no_grad`.
+    accuracy.grad-reflects-past-backward: After one training step, every `param.grad` is a
+        tensor even when the following evaluation pass runs under `no_grad`, because only
+        `backward()` writes `.grad` and nothing in a forward pass clears it.
+    accuracy.input-requires-grad-proves-nothing: An input batch has `requires_grad == False`
+        both under and outside `no_grad`, and the output's `grad_fn` differs between the
+        two, so the input's flag says nothing about grad mode.
+"""
+
+# --8<-- [start:setup]
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 3)
+inputs, targets = torch.randn(8, 4), torch.randint(0, 3, (8,))
+# --8<-- [end:setup]
+
+# --8<-- [start:grad-none]
+# claim: accuracy.grad-none-proves-nothing
+logits = model(inputs)  # no no_grad
+accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
+assert all(p.grad is None for p in model.parameters())
+assert logits.grad_fn is not None  # ...yet a graph was recorded
+
+with torch.no_grad():
+    logits = model(inputs)
+assert all(p.grad is None for p in model.parameters())  # same answer
+assert logits.grad_fn is None
+# --8<-- [end:grad-none]
+
+# --8<-- [start:grad-set]
+# claim: accuracy.grad-reflects-past-backward
+loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+loss.backward()  # a training step fills .grad
+with torch.no_grad():
+    logits = model(inputs)  # nothing recorded here...
+assert logits.grad_fn is None
+assert all(p.grad is not None for p in model.parameters())  # ...but .grad is set
+# --8<-- [end:grad-set]
+
+# --8<-- [start:requires-grad]
+# claim: accuracy.input-requires-grad-proves-nothing
+with torch.no_grad():
+    inside = model(inputs)
+    assert inputs.requires_grad is False
+outside = model(inputs)
+assert inputs.requires_grad is False  # the same value in both modes
+assert inside.grad_fn is None and outside.grad_fn is not None
+# --8<-- [end:requires-grad]

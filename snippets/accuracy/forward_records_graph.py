@@ -1,0 +1,61 @@
+"""Outside no_grad, an evaluation forward pass records a graph and saves tensors for it.
+
+Claims:
+    accuracy.forward-records-graph: Outside `torch.no_grad()`, the output of a forward
+        pass has a `grad_fn` and `requires_grad=True`, even in `eval()` mode and even
+        though the input batch itself does not require grad; under `no_grad` it has neither.
+    accuracy.forward-saves-tensors: During that forward pass autograd saves tensors for a
+        later backward (for a Linear-ReLU-Linear model: four of them, one being the input
+        batch itself), while under `torch.no_grad()` it saves none.
+"""
+
+# --8<-- [start:setup]
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+x = torch.randn(5, 4)  # an input batch, requires_grad=False like any loaded data
+
+saved = []  # (shape, data pointer) of every tensor autograd saves for backward
+
+
+def pack(t):
+    saved.append((tuple(t.shape), t.data_ptr()))
+    return t.detach()  # detach: the hook must not reference its input
+
+
+def unpack(t):
+    return t
+
+
+# --8<-- [end:setup]
+
+# --8<-- [start:without]
+with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    logits = model(x)
+
+# claim: accuracy.forward-records-graph
+assert not x.requires_grad
+assert logits.requires_grad
+assert logits.grad_fn is not None  # AddmmBackward0: the root of a recorded graph
+
+# claim: accuracy.forward-saves-tensors
+assert len(saved) == 4
+assert sorted(shape for shape, _ in saved) == [(5, 4), (5, 8), (5, 8), (8, 3)]
+assert any(ptr == x.data_ptr() for _, ptr in saved)  # the input batch is kept
+hidden = [ptr for shape, ptr in saved if shape == (5, 8)]
+assert hidden[0] == hidden[1]  # one hidden activation, saved by two nodes
+# --8<-- [end:without]
+
+# --8<-- [start:with]
+saved.clear()
+with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+    logits = model(x)
+
+# claim: accuracy.forward-records-graph
+assert not logits.requires_grad
+assert logits.grad_fn is None
+
+# claim: accuracy.forward-saves-tensors
+assert saved == []
+# --8<-- [end:with]

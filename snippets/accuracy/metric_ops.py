@@ -1,0 +1,57 @@
+"""What the usual accuracy operations record, and what they do not.
+
+Claims:
+    accuracy.argmax-records-nothing: `argmax`, `==` and `.sum()` on the comparison return
+        tensors without a `grad_fn` and make autograd save nothing, even when the logits
+        have a `grad_fn`, and `.item()` returns a plain Python `int` or `float`.
+    accuracy.max-values-carry-graph: `torch.max(logits, dim=1)` returns values that carry a
+        `grad_fn` (only its indices do not), and so do `softmax` probabilities, so keeping
+        or accumulating those keeps the graph alive.
+"""
+
+# --8<-- [start:setup]
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 3)
+inputs, targets = torch.randn(8, 4), torch.randint(0, 3, (8,))
+logits = model(inputs)  # outside no_grad: logits.grad_fn is AddmmBackward0
+assert logits.grad_fn is not None
+
+n_saved = 0
+
+
+def pack(t):
+    global n_saved
+    n_saved += 1
+    return t.detach()  # detach: the hook must not reference its input
+
+
+# --8<-- [end:setup]
+
+# --8<-- [start:argmax]
+# claim: accuracy.argmax-records-nothing
+with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    pred = logits.argmax(dim=1)
+    hits = pred == targets
+    correct = hits.sum()
+
+assert n_saved == 0
+assert pred.grad_fn is None and hits.grad_fn is None and correct.grad_fn is None
+assert not correct.requires_grad
+assert type(correct.item()) is int
+assert type(hits.float().mean().item()) is float
+# --8<-- [end:argmax]
+
+# --8<-- [start:max]
+# claim: accuracy.max-values-carry-graph
+values, indices = torch.max(logits, dim=1)
+assert values.grad_fn is not None  # MaxBackward0
+assert indices.grad_fn is None
+assert torch.equal(indices, pred)
+
+probs = logits.softmax(dim=1)
+assert probs.grad_fn is not None  # SoftmaxBackward0
+confidence = probs.max(dim=1).values.sum()
+assert confidence.grad_fn is not None  # summing it into a total would keep the graph
+# --8<-- [end:max]

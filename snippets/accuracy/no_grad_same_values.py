@@ -1,0 +1,22 @@
+"""no_grad changes what is recorded, not what is computed.
+
+Claims:
+    accuracy.no-grad-same-values: The logits computed with and without `torch.no_grad()`
+        are bitwise equal (CPU, this model), so predictions and accuracy are the same; only
+        the graph differs.
+"""
+
+# --8<-- [start:main]
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+inputs = torch.randn(32, 4)
+
+recorded = model(inputs)
+with torch.no_grad():
+    not_recorded = model(inputs)
+
+assert torch.equal(recorded, not_recorded)  # bitwise equal values
+assert recorded.grad_fn is not None and not_recorded.grad_fn is None
+# --8<-- [end:main]

@@ -1,0 +1,102 @@
+"""`running_loss += loss` in an evaluation loop keeps every iteration's graph alive.
+
+The measure is deterministic: a saved-tensors hook wraps every tensor autograd saves for
+backward in a small object, and a `weakref.WeakSet` counts how many of those are still alive.
+
+Claims:
+    accuracy.running-loss-keeps-graphs: Outside `no_grad`, and even in `eval()` mode,
+        `running_loss += loss` makes `running_loss` a tensor with a `grad_fn` that keeps
+        every iteration's saved tensors alive after the loop returns (10 batches: 10 x 8 = 80
+        saved tensors, 18,920 bytes), until `running_loss` itself is dropped.
+    accuracy.item-or-detach-stops-leak: Accumulating `loss.item()` or `loss.detach()` instead
+        leaves no saved tensor alive after the loop, and the total has no `grad_fn`
+        (each batch's graph is still recorded, but freed once `loss` is rebound).
+    accuracy.no-grad-stops-leak: Under `torch.no_grad()` even `running_loss += loss` saves
+        no tensor at all, because no graph is recorded.
+"""
+
+# --8<-- [start:setup]
+import weakref
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
+
+
+class Saved:
+    """Holds one tensor that autograd saved for backward."""
+
+    def __init__(self, t):
+        self.t = t.detach()  # detach: the wrapper must not reference the graph itself
+
+
+alive = weakref.WeakSet()  # the Saved objects some graph still holds
+n_packed = 0  # how many tensors autograd has saved so far
+
+
+def pack(t):
+    global n_packed
+    n_packed += 1
+    saved = Saved(t)
+    alive.add(saved)
+    return saved
+
+
+def unpack(saved):
+    return saved.t
+
+
+def saved_bytes():
+    return sum(s.t.numel() * s.t.element_size() for s in alive)
+
+
+def evaluate(accumulate):
+    running_loss = 0.0
+    for inputs, targets in batches:
+        loss = F.cross_entropy(model(inputs), targets)
+        running_loss = accumulate(running_loss, loss)
+    return running_loss  # every local (loss, logits, inputs) is gone after this
+
+
+hooks = torch.autograd.graph.saved_tensors_hooks(pack, unpack)
+# --8<-- [end:setup]
+
+# --8<-- [start:tensor]
+# claim: accuracy.running-loss-keeps-graphs
+with hooks:
+    total = evaluate(lambda running, loss: running + loss)  # running_loss += loss
+
+assert isinstance(total, torch.Tensor) and total.grad_fn is not None
+assert len(alive) == 10 * 8  # 8 saved tensors per batch, none freed
+assert saved_bytes() == 18_920
+del total
+assert len(alive) == 0  # dropping the total frees all ten graphs at once
+# --8<-- [end:tensor]
+
+# --8<-- [start:item]
+# claim: accuracy.item-or-detach-stops-leak
+n_packed = 0
+with hooks:
+    total = evaluate(lambda running, loss: running + loss.item())
+assert isinstance(total, float)
+assert n_packed == 80  # each batch's graph was still recorded...
+assert len(alive) == 0  # ...but freed when the next batch replaced `loss`
+
+with hooks:
+    total = evaluate(lambda running, loss: running + loss.detach())
+assert total.grad_fn is None
+assert len(alive) == 0
+# --8<-- [end:item]
+
+# --8<-- [start:no-grad]
+# claim: accuracy.no-grad-stops-leak
+n_packed = 0
+with hooks, torch.no_grad():
+    total = evaluate(lambda running, loss: running + loss)  # the "leaky" line
+assert total.grad_fn is None
+assert n_packed == 0  # nothing was ever saved
+assert len(alive) == 0
+# --8<-- [end:no-grad]

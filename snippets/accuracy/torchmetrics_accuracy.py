@@ -1,0 +1,43 @@
+"""Accumulating accuracy with torchmetrics: mind the default average.
+
+Claims:
+    accuracy.torchmetrics-micro: `torchmetrics`' `MulticlassAccuracy` averages per class by
+        default (`average="macro"`), so on predictions where that differs from correct/total
+        it gives 1/3 instead of 2/3; `average="micro"` gives correct/total, also when
+        accumulated batch by batch in an evaluation loop.
+"""
+
+# --8<-- [start:average]
+import torch
+from torchmetrics.classification import MulticlassAccuracy
+
+preds = torch.tensor([0, 0, 0, 0, 1, 2])
+target = torch.tensor([0, 0, 0, 0, 2, 1])  # 4 of 6 right, but classes 1 and 2 all wrong
+
+macro = MulticlassAccuracy(num_classes=3)  # default: average="macro"
+micro = MulticlassAccuracy(num_classes=3, average="micro")
+assert macro.average == "macro"
+assert torch.isclose(macro(preds, target), torch.tensor(1 / 3))
+assert torch.isclose(micro(preds, target), torch.tensor(4 / 6))
+# --8<-- [end:average]
+
+# --8<-- [start:loop]
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 3)
+loader = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(4)]
+
+metric = MulticlassAccuracy(num_classes=3, average="micro")
+correct = 0
+model.eval()
+with torch.no_grad():
+    for inputs, targets in loader:
+        pred = model(inputs).argmax(dim=1)
+        metric.update(pred, targets)
+        correct += (pred == targets).sum().item()
+model.train()
+
+result = metric.compute()
+assert result.grad_fn is None
+assert torch.isclose(result, torch.tensor(correct / 64))
+metric.reset()  # before the next epoch
+# --8<-- [end:loop]

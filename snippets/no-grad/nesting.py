@@ -1,0 +1,54 @@
+"""enable_grad and set_grad_enabled inside and around no_grad.
+
+Claims:
+    no-grad.enable-grad-inside: Inside `no_grad`, a `torch.enable_grad()` block, or a
+        function decorated with `@torch.enable_grad()`, records a graph that `backward()`
+        can use, and grad mode is `False` again once that block or call ends.
+    no-grad.set-grad-enabled-forms: `with torch.set_grad_enabled(False):` restores the
+        previous mode on exit, whereas the plain call `torch.set_grad_enabled(False)`
+        stays in force after the line until another call changes it, except that a plain
+        call inside a `no_grad` block is undone when that block exits.
+"""
+
+# --8<-- [start:enable]
+import torch
+
+# claim: no-grad.enable-grad-inside
+w = torch.tensor([3.0], requires_grad=True)
+
+
+@torch.enable_grad()
+def double(x):
+    return x * 2
+
+
+with torch.no_grad():
+    with torch.enable_grad():
+        y = w * w
+    assert not torch.is_grad_enabled()
+    z = double(w)
+    assert not torch.is_grad_enabled()
+    assert (w * 1).grad_fn is None  # still no_grad out here
+
+assert y.grad_fn is not None and z.grad_fn is not None
+y.backward()
+assert torch.equal(w.grad, torch.tensor([6.0]))
+# --8<-- [end:enable]
+
+# --8<-- [start:set-grad-enabled]
+# claim: no-grad.set-grad-enabled-forms
+with torch.set_grad_enabled(False):  # context manager: scoped
+    assert not torch.is_grad_enabled()
+assert torch.is_grad_enabled()
+
+torch.set_grad_enabled(False)  # plain call: a lasting switch for this thread
+assert not torch.is_grad_enabled()
+assert (w * 2).grad_fn is None  # still off lines later
+torch.set_grad_enabled(True)  # only another call turns it back on
+
+with torch.no_grad():
+    torch.set_grad_enabled(True)  # takes effect for the rest of the block...
+    assert (w * 2).grad_fn is not None
+    torch.set_grad_enabled(False)
+assert torch.is_grad_enabled()  # ...and the block's exit restores its entry value
+# --8<-- [end:set-grad-enabled]
