@@ -273,7 +273,8 @@ def render_myths(data: Ledger, myths: list[dict], repo: str) -> str:
     out.append("")
     for number, myth in enumerate(myths, 1):
         links = (
-            ", ".join(f"[`{cid}`](ledger.md#{cid})" for cid in myth.get("claims") or []) or "no runnable claim exists"
+            ", ".join(f"[`{cid}`](ledger.md#{cid})" for cid in myth.get("claims") or [])
+            or "none: there is nothing that code can check"
         )
         out += [
             f"## {number}. {myth['myth']}",

@@ -38,7 +38,7 @@ def on_config(config):
     errors += ledger.check_myths(myths, data)
     if errors:
         raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
-    _STATE.update(root=root, data=data, myths=myths, repo=(config.repo_url or "").rstrip("/"))
+    _STATE.update(root=root, data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
     return config
 
 
