@@ -75,6 +75,11 @@ def header(args, platform_name: str, threads: int) -> dict:
         h["gpu_total_memory_bytes"] = props.total_memory
         h["cuda_version"] = torch.version.cuda
         h["cudnn_version"] = torch.backends.cudnn.version()
+        # settings that change which kernels run (timings) and how the allocator rounds
+        # and reserves (memory); recorded so that a run can be reproduced
+        h["float32_matmul_precision"] = torch.get_float32_matmul_precision()  # "highest": no TF32 in matmul
+        h["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32
+        h["env"] = {k: os.environ.get(k) for k in ("CUBLAS_WORKSPACE_CONFIG", "PYTORCH_CUDA_ALLOC_CONF")}
         try:
             h["driver_version"] = (
                 subprocess.run(
@@ -96,7 +101,7 @@ def run_memory(device, batches, cuda: bool) -> dict:
     out = {}
     for name in measure.MODELS:
         model, shape = measure.build(name, device)
-        if cuda:  # warm-up: cuBLAS/cuDNN workspaces are allocated on first use
+        if cuda:  # warm-up: cuBLAS allocates its workspace on the first matmul and keeps it
             for mode in measure.MODES:
                 with measure.mode_context(mode):
                     model(torch.randn(max(batches), *shape, device=device))
