@@ -23,11 +23,9 @@ What it records (definitions in tests/bench/measure.py):
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,33 +33,28 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for harness.machine
 import measure  # noqa: E402
+
+from harness.machine import environment  # noqa: E402
 
 SCHEMA = 1
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def header(args, platform_name: str, threads: int) -> dict:
+    env = environment()  # the same description of the machine as the test results files
+    gpu = env["gpu"] or {}
     h = {
         "schema": SCHEMA,
         "platform": platform_name,
-        "device": cpu_model(),
-        "cpu_model": cpu_model(),
-        "cpu_count": os.cpu_count(),
+        "device": gpu.get("name") or env["cpu"],
+        "cpu_model": env["cpu"],
+        "cpu_count": env["cpu_count"],
         "threads": threads,
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
+        "torch_version": env["torch"],
+        "python_version": env["python"],
         "os": platform.platform(),
-        "date_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "date_utc": env["date"],
         "command": " ".join([Path(sys.executable).name] + sys.argv),
         "quick": args.quick,
         # other processes compete for the cores on shared machines; recorded so
@@ -69,31 +62,16 @@ def header(args, platform_name: str, threads: int) -> dict:
         "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
     if platform_name == "cuda":
-        props = torch.cuda.get_device_properties(0)
-        h["device"] = torch.cuda.get_device_name(0)
-        h["gpu_name"] = torch.cuda.get_device_name(0)
-        h["gpu_total_memory_bytes"] = props.total_memory
-        h["cuda_version"] = torch.version.cuda
+        h["gpu_name"] = gpu.get("name")
+        h["gpu_total_memory_bytes"] = gpu.get("memory_bytes")
+        h["cuda_version"] = gpu.get("cuda")
+        h["driver_version"] = gpu.get("driver")
         h["cudnn_version"] = torch.backends.cudnn.version()
         # settings that change which kernels run (timings) and how the allocator rounds
         # and reserves (memory); recorded so that a run can be reproduced
         h["float32_matmul_precision"] = torch.get_float32_matmul_precision()  # "highest": no TF32 in matmul
         h["cudnn_allow_tf32"] = torch.backends.cudnn.allow_tf32
         h["env"] = {k: os.environ.get(k) for k in ("CUBLAS_WORKSPACE_CONFIG", "PYTORCH_CUDA_ALLOC_CONF")}
-        try:
-            h["driver_version"] = (
-                subprocess.run(
-                    ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-                    capture_output=True,
-                    text=True,
-                    timeout=30,
-                    check=True,
-                )
-                .stdout.strip()
-                .splitlines()[0]
-            )
-        except (OSError, subprocess.SubprocessError, IndexError):
-            h["driver_version"] = None
     return h
 
 

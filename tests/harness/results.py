@@ -6,18 +6,13 @@ platform is `cuda` when CUDA is available, else `cpu`). The claims ledger is bui
 
 from __future__ import annotations
 
-import datetime
 import json
-import os
-import platform
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from harness.collect import OUTCOMES, NotebookItem, SnippetItem
+from harness.machine import environment
 
 SCHEMA = 1
 
@@ -135,54 +130,3 @@ def _entry(item, report, outcome, root: Path) -> dict:
     entry["claims"] = sorted(claim_status)
     entry["claim_status"] = claim_status
     return entry
-
-
-def environment() -> dict:
-    import torch
-
-    cuda = torch.cuda.is_available()
-    gpu = None
-    if cuda:
-        props = torch.cuda.get_device_properties(0)
-        gpu = {
-            "name": props.name,
-            "driver": _nvidia_driver(),
-            "cuda": torch.version.cuda,
-            "memory_bytes": props.total_memory,
-        }
-    return {
-        "platform": "cuda" if cuda else "cpu",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "os": f"{platform.system()} {platform.release()}",
-        "cpu": _cpu_model(),
-        "cpu_count": os.cpu_count(),
-        "gpu": gpu,
-        "command": " ".join(["pytest", *sys.argv[1:]]),
-    }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _nvidia_driver() -> str | None:
-    if not shutil.which("nvidia-smi"):
-        return None
-    try:
-        out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
-        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
-    except (OSError, subprocess.SubprocessError):
-        return None
