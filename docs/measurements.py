@@ -18,9 +18,10 @@
 # backward pass would need, and that memory grows in step with the batch size. Under
 # `torch.no_grad()` or `torch.inference_mode()` nothing at all is kept. The time saved is a
 # more modest story (section 4): small when arithmetic dominates, larger where
-# per-operation bookkeeping or a fused kernel matters. Accuracy, precision,
-# recall and the confusion matrix are exactly the same with or without `no_grad`. They do
-# change between `train()` and `eval()`.
+# per-operation bookkeeping or a fused kernel matters. For the classifier measured here,
+# accuracy, precision, recall and the confusion matrix are exactly the same with or without
+# `no_grad` (a layer with a fused no-grad kernel can differ in the last bits: see
+# [eval() is not no_grad](eval-mode.md)). They do change between `train()` and `eval()`.
 #
 # This page types no figure by hand. Every number and plot below is read from a results
 # file that the benchmark wrote. Each file records the device, torch version and date of

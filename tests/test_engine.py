@@ -8,6 +8,7 @@ Suite failures are collected in one run to keep this fast.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -105,13 +106,14 @@ def run_suite(project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def build(project: Path) -> subprocess.CompletedProcess:
+def build(project: Path, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project / "site")],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=240,
+        env={**os.environ, **env},
     )
 
 
@@ -231,3 +233,23 @@ def test_broken_site_fails_the_strict_build(tmp_path, name, text, expected):
     result = build(project)
     assert result.returncode != 0
     assert re.search(expected, result.stdout + result.stderr), result.stderr[-3000:]
+
+
+def test_myth_pointing_to_an_unknown_claim_fails_the_build(tmp_path):
+    project = make_project(tmp_path)
+    write(project, "docs/myths.yml", "- myth: A myth.\n  verdict: 'false'\n  why: Because.\n  claims: [demo.nowhere]\n")
+    result = build(project)
+    assert result.returncode != 0
+    assert (
+        "docs/myths.yml: myth 1 ('A myth.'): points to claim demo.nowhere, which no snippet declares" in result.stderr
+    )
+
+
+def test_required_cuda_results_fail_the_build_when_missing(tmp_path):
+    project = make_project(tmp_path)
+    assert build(project).returncode == 0  # without the requirement, CUDA is shown as pending
+    result = build(project, DOCS_REQUIRE_CUDA_RESULTS="1", DOCS_RESULTS_DIR=str(tmp_path / "no-results"))
+    assert result.returncode != 0
+    assert (
+        "snippets/demo/good.py:4: claim demo.grad-fn-recorded has no passed CUDA result (not-recorded)" in result.stderr
+    )

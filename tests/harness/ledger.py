@@ -2,7 +2,7 @@
 
 Data comes from the claims registry and the recorded results files; nothing is typed by hand.
 Results are read per platform from $DOCS_RESULTS_DIR, else the latest local run in
-build/results/, else the recorded copy in docs/results/.
+build/results/ when it covered every claim, else the recorded copy in docs/results/.
 """
 
 from __future__ import annotations
@@ -42,19 +42,25 @@ class Ledger:
     runs: dict[str, dict | None]  # platform -> results header, or None when not recorded
 
 
-def results_path(root: Path, platform: str) -> Path | None:
+def load_results(root: Path, claim_ids: set[str]) -> dict[str, dict | None]:
+    """Per platform: $DOCS_RESULTS_DIR if set; else the latest local run if it covered every claim
+    (a partial run, such as `pytest snippets/accuracy`, does not replace the record); else the
+    recorded copy in docs/results/."""
     override = os.environ.get("DOCS_RESULTS_DIR")
-    candidates = [Path(override) / f"{platform}.json"] if override else []
-    candidates += [root / "build" / "results" / f"{platform}.json", root / "docs" / "results" / f"{platform}.json"]
-    return next((p for p in candidates if p.is_file()), None)
-
-
-def load_results(root: Path) -> dict[str, dict | None]:
     loaded = {}
     for platform in PLATFORMS:
-        path = results_path(root, platform)
-        loaded[platform] = json.loads(path.read_text(encoding="utf-8")) if path else None
+        name = f"{platform}.json"
+        if override:
+            loaded[platform] = _read(Path(override) / name)
+            continue
+        local, recorded = _read(root / "build" / "results" / name), _read(root / "docs" / "results" / name)
+        covers_all = local is not None and claim_ids <= set(local.get("claims", {}))
+        loaded[platform] = local if covers_all else recorded or local
     return loaded
+
+
+def _read(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:

@@ -30,7 +30,7 @@ def on_config(config):
     if problems:
         raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
     parsed, _ = registry.snippets(root)
-    results = ledger.load_results(root)
+    results = ledger.load_results(root, {c.id for snippet in parsed for c in snippet.claims})
     require_cuda = os.environ.get("DOCS_REQUIRE_CUDA_RESULTS", "") not in ("", "0")
     data = ledger.build(root, parsed, registry.references(root), results)
     errors = ledger.check(data, require_cuda=require_cuda)
