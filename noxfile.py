@@ -41,7 +41,10 @@ def docs(session: nox.Session) -> None:
 def serve(session: nox.Session) -> None:
     """Serve the site with live reload on http://127.0.0.1:8000."""
     install(session, "docs")
-    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+    # mkdocs serve mounts the site at site_url's path; serve it at the root, as the README says.
+    session.run(
+        "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs, env={"SITE_URL": "http://127.0.0.1:8000/"}
+    )
 
 
 @nox.session
