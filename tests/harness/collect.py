@@ -74,6 +74,10 @@ class _RunItem(pytest.Item):
                 lines.append(f"  {outcome.line:>4} | {code[outcome.line - 1].strip()}")
         detail = outcome.message.splitlines()[1:]
         lines += [f"  {text}" for text in detail]
+        if outcome.output:
+            lines += ["  --- what the snippet printed (last lines) ---"] + [
+                f"  {t}" for t in outcome.output.splitlines()
+            ]
         return "\n".join(lines)
 
     def repr_failure(self, excinfo):

@@ -13,6 +13,7 @@ import faulthandler
 import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import time
 import traceback
@@ -42,6 +43,7 @@ class Outcome:
     duration: float
     line: int | None = None  # the snippet line the failure points at
     message: str = ""
+    output: str = ""  # the end of what the snippet printed, kept only when it did not pass
 
 
 def _context():
@@ -64,8 +66,11 @@ def warm_up() -> None:
 def run(path: Path, timeout: float, cwd: Path) -> Outcome:
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
-    with tempfile.NamedTemporaryFile("w+", suffix=".stack") as stack:
-        child = ctx.Process(target=_child, args=(str(path), str(cwd), send, stack.name, timeout))
+    with (
+        tempfile.NamedTemporaryFile("w+", suffix=".stack") as stack,
+        tempfile.NamedTemporaryFile("w+", suffix=".out") as output,
+    ):
+        child = ctx.Process(target=_child, args=(str(path), str(cwd), send, stack.name, output.name, timeout))
         start = time.perf_counter()
         child.start()
         send.close()
@@ -83,15 +88,20 @@ def run(path: Path, timeout: float, cwd: Path) -> Outcome:
         if child.is_alive():
             child.kill()
             child.join()
+        printed = _tail(Path(output.name).read_text(errors="replace"))
         if result is not None:
-            return Outcome(**result)
+            return Outcome(**result, output=printed if result["status"] != "passed" else "")
         if not ready:
             line = _last_line_in(Path(stack.name).read_text(), path)
-            return Outcome("timeout", elapsed, line, f"did not finish within its timeout of {timeout:g} s")
-        return Outcome("crashed", elapsed, None, f"the snippet process died (exit code {child.exitcode})")
+            return Outcome("timeout", elapsed, line, f"did not finish within its timeout of {timeout:g} s", printed)
+        return Outcome("crashed", elapsed, None, f"the snippet process died (exit code {child.exitcode})", printed)
 
 
-def _child(path: str, cwd: str, send, stack_file: str, timeout: float) -> None:
+def _tail(text: str, lines: int = 20) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _child(path: str, cwd: str, send, stack_file: str, output_file: str, timeout: float) -> None:
     """Runs in the forked process."""
     import random
 
@@ -99,6 +109,10 @@ def _child(path: str, cwd: str, send, stack_file: str, timeout: float) -> None:
     import torch
 
     start = time.perf_counter()
+    # What the snippet prints goes to its own file: shown with a failure, not mixed into the log.
+    printed = os.open(output_file, os.O_WRONLY)
+    os.dup2(printed, 1)
+    os.dup2(printed, 2)
     # If the snippet hangs, this dumps every thread's stack just before the parent gives up,
     # so the report can name the line it was stuck on.
     stack = open(stack_file, "w")  # noqa: SIM115 - must stay open until the process ends
@@ -120,6 +134,8 @@ def _child(path: str, cwd: str, send, stack_file: str, timeout: float) -> None:
             "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
         }
     faulthandler.cancel_dump_traceback_later()
+    sys.stdout.flush()
+    sys.stderr.flush()
     send.send(result)
     send.close()
 
