@@ -4,9 +4,9 @@ Claims:
     accuracy.grad-none-proves-nothing: After an evaluation pass outside `no_grad`, every
         `param.grad` is still `None` although the output has a `grad_fn`, exactly as after
         the same pass under `no_grad`.
-    accuracy.grad-reflects-past-backward: After one training step, every `param.grad` is a
-        tensor even when the following evaluation pass runs under `no_grad`, because only
-        `backward()` writes `.grad` and nothing in a forward pass clears it.
+    accuracy.grad-reflects-past-backward: After one `backward()`, every `param.grad` is a
+        tensor, and it is unchanged by a following evaluation pass under `no_grad`: a
+        forward pass neither writes nor clears `.grad`.
     accuracy.input-requires-grad-proves-nothing: An input batch has `requires_grad == False`
         both under and outside `no_grad`, and the output's `grad_fn` differs between the
         two, so the input's flag says nothing about grad mode.
@@ -37,10 +37,12 @@ assert logits.grad_fn is None
 # claim: accuracy.grad-reflects-past-backward
 loss = torch.nn.functional.cross_entropy(model(inputs), targets)
 loss.backward()  # a training step fills .grad
+grads = [p.grad.clone() for p in model.parameters()]
 with torch.no_grad():
     logits = model(inputs)  # nothing recorded here...
 assert logits.grad_fn is None
 assert all(p.grad is not None for p in model.parameters())  # ...but .grad is set
+assert all(torch.equal(p.grad, g) for p, g in zip(model.parameters(), grads, strict=True))  # and untouched
 # --8<-- [end:grad-set]
 
 # --8<-- [start:requires-grad]

@@ -5,8 +5,9 @@ Claims:
         pass has a `grad_fn` and `requires_grad=True`, even in `eval()` mode and even
         though the input batch itself does not require grad; under `no_grad` it has neither.
     accuracy.forward-saves-tensors: During that forward pass autograd saves tensors for a
-        later backward (for a Linear-ReLU-Linear model: four of them, one being the input
-        batch itself), while under `torch.no_grad()` it saves none.
+        later backward (for a Linear-ReLU-Linear model: four of them, namely the input batch
+        itself, the hidden activation twice and the second layer's transposed weight),
+        while under `torch.no_grad()` it saves none.
 """
 
 # --8<-- [start:setup]
@@ -45,6 +46,8 @@ assert sorted(shape for shape, _ in saved) == [(5, 4), (5, 8), (5, 8), (8, 3)]
 assert any(ptr == x.data_ptr() for _, ptr in saved)  # the input batch is kept
 hidden = [ptr for shape, ptr in saved if shape == (5, 8)]
 assert hidden[0] == hidden[1]  # one hidden activation, saved by two nodes
+weight_t = [ptr for shape, ptr in saved if shape == (8, 3)]
+assert weight_t == [model[2].weight.data_ptr()]  # the (3, 8) weight, saved as its (8, 3) transpose
 # --8<-- [end:without]
 
 # --8<-- [start:with]

@@ -2,8 +2,9 @@
 
 Claims:
     accuracy.cuda-records-the-same: On CUDA, a forward pass outside `torch.no_grad()` gives
-        the logits a `grad_fn` and saves the same four tensors as on CPU, the input batch
-        among them, all in GPU memory; under `no_grad` it saves none.
+        the logits a `grad_fn` and saves the same four tensors as on CPU (the input batch,
+        the hidden activation twice, the second layer's transposed weight), all in GPU
+        memory; under `no_grad` it saves none.
 
 Requires: cuda
 """
@@ -34,6 +35,9 @@ assert logits.grad_fn is not None
 assert sorted(shape for shape, _, _ in saved) == [(5, 4), (5, 8), (5, 8), (8, 3)]
 assert {device for _, device, _ in saved} == {"cuda"}
 assert any(ptr == x.data_ptr() for _, _, ptr in saved)  # the input batch is kept, on the GPU
+hidden = [ptr for shape, _, ptr in saved if shape == (5, 8)]
+assert hidden[0] == hidden[1]  # one hidden activation, saved by two nodes
+assert [ptr for shape, _, ptr in saved if shape == (8, 3)] == [model[2].weight.data_ptr()]
 
 saved.clear()
 with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):

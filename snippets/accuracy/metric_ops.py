@@ -3,13 +3,16 @@
 Claims:
     accuracy.argmax-records-nothing: `argmax`, `==` and `.sum()` on the comparison return
         tensors without a `grad_fn` and make autograd save nothing, even when the logits
-        have a `grad_fn`, and `.item()` returns a plain Python `int` or `float`.
+        have a `grad_fn`, and `.item()` returns a plain Python `int` for the integer count
+        and a plain `float` for a float mean.
     accuracy.max-values-carry-graph: `torch.max(logits, dim=1)` returns values that carry a
-        `grad_fn` (only its indices do not), and so do `softmax` probabilities, so keeping
-        or accumulating those keeps the graph alive.
+        `grad_fn` (only its indices do not), and so do `softmax` probabilities, so a
+        confidence summed from them keeps the graph, input batch included, alive.
 """
 
 # --8<-- [start:setup]
+import weakref
+
 import torch
 
 torch.manual_seed(0)
@@ -53,5 +56,13 @@ assert torch.equal(indices, pred)
 probs = logits.softmax(dim=1)
 assert probs.grad_fn is not None  # SoftmaxBackward0
 confidence = probs.max(dim=1).values.sum()
-assert confidence.grad_fn is not None  # summing it into a total would keep the graph
+assert confidence.grad_fn is not None  # SumBackward0
+
+batch = torch.randn(8, 4)
+batch_alive = weakref.ref(batch)  # a weak reference does not keep the batch alive
+confidence = model(batch).softmax(dim=1).max(dim=1).values.sum()
+del batch
+assert batch_alive() is not None  # the confidence's graph still holds the batch
+del confidence
+assert batch_alive() is None
 # --8<-- [end:max]

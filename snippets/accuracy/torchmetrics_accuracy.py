@@ -2,9 +2,9 @@
 
 Claims:
     accuracy.torchmetrics-micro: `torchmetrics`' `MulticlassAccuracy` averages per class by
-        default (`average="macro"`), so on predictions where that differs from correct/total
-        it gives 1/3 instead of 2/3; `average="micro"` gives correct/total, also when
-        accumulated batch by batch in an evaluation loop.
+        default (`average="macro"`), so on predictions with 4 of 6 right but classes 1 and
+        2 always wrong it gives 1/3 where correct/total is 2/3; `average="micro"` gives
+        correct/total, also when accumulated batch by batch in an evaluation loop.
 """
 
 # --8<-- [start:average]

@@ -7,6 +7,8 @@ Claims:
         had it (enabled after a call from grad mode, still disabled after a call from inside
         `no_grad`); the first two keep the function's name and docstring, and applying
         `@torch.set_grad_enabled(False)` does not switch grad mode off at definition time.
+
+Torch: >=2.1
 """
 
 # --8<-- [start:forms]
@@ -27,12 +29,12 @@ def bare(x):
     return torch.is_grad_enabled(), x * 3
 
 
-for fn, name in ((with_parens, "with_parens"), (bare, "bare")):
+for fn, name, doc in ((with_parens, "with_parens", "Doubles x."), (bare, "bare", "Triples x.")):
     with torch.enable_grad():
         enabled_inside, out = fn(w)
+        assert torch.is_grad_enabled()  # the caller's mode is back after the call
     assert enabled_inside is False and out.grad_fn is None
-    assert fn.__name__ == name and fn.__doc__.endswith("x.")
-    assert torch.is_grad_enabled()
+    assert fn.__name__ == name and fn.__doc__ == doc
     with torch.no_grad():
         fn(w)
         assert not torch.is_grad_enabled()  # the call did not switch grad mode back on
@@ -48,6 +50,9 @@ def frozen(x):
 assert torch.is_grad_enabled()  # decorating did not switch grad mode off
 with torch.enable_grad():
     enabled_inside, out = frozen(w)
+    assert torch.is_grad_enabled()  # the caller's mode is back after the call
 assert enabled_inside is False and out.grad_fn is None
-assert torch.is_grad_enabled()
+with torch.no_grad():
+    frozen(w)
+    assert not torch.is_grad_enabled()
 # --8<-- [end:set-grad-enabled]

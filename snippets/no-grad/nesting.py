@@ -32,7 +32,9 @@ with torch.no_grad():
 
 assert y.grad_fn is not None and z.grad_fn is not None
 y.backward()
-assert torch.equal(w.grad, torch.tensor([6.0]))
+assert torch.equal(w.grad, torch.tensor([6.0]))  # d(w * w)/dw at w = 3
+z.backward()
+assert torch.equal(w.grad, torch.tensor([8.0]))  # + d(2 * w)/dw, from the decorated call
 # --8<-- [end:enable]
 
 # --8<-- [start:set-grad-enabled]
@@ -49,6 +51,12 @@ torch.set_grad_enabled(True)  # only another call turns it back on
 with torch.no_grad():
     torch.set_grad_enabled(True)  # takes effect for the rest of the block...
     assert (w * 2).grad_fn is not None
-    torch.set_grad_enabled(False)
-assert torch.is_grad_enabled()  # ...and the block's exit restores its entry value
+    torch.set_grad_enabled(False)  # a plain call made inside the block...
+assert torch.is_grad_enabled()  # ...is undone: the exit restores the entry value
+
+torch.set_grad_enabled(False)  # the same with grad mode off on entry
+with torch.no_grad():
+    torch.set_grad_enabled(True)
+assert not torch.is_grad_enabled()  # the plain True call did not outlive the block
+torch.set_grad_enabled(True)
 # --8<-- [end:set-grad-enabled]
