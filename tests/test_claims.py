@@ -16,9 +16,9 @@ def test_claims_are_declared_once_and_explained_once():
 
 
 def test_every_myth_points_to_existing_claims():
-    parsed, _ = claims.snippets(ROOT)
-    results = ledger.load_results(ROOT, {c.id for snippet in parsed for c in snippet.claims})
-    data = ledger.build(ROOT, parsed, claims.references(ROOT), results)
+    registry = claims.load(ROOT)
+    results = ledger.load_results(ROOT, registry.claim_ids)
+    data = ledger.build(ROOT, registry.snippets, registry.references, results)
     errors = ledger.check_myths(ledger.load_myths(ROOT), data)
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)

@@ -2,7 +2,7 @@
 
     python tests/bench/run.py                                   # writes docs/results/bench-<cpu|cuda>.json
     python tests/bench/run.py --out docs/results/bench-cpu.json # the same, explicitly (about 1.5 min on 2 cores)
-    python tests/bench/run.py --out /tmp/bench-smoke.json --quick   # smoke run, ~15 s
+    python tests/bench/run.py --out build/bench-smoke.json --quick  # smoke run, ~15 s
 
 What it records (definitions in tests/bench/measure.py):
 

@@ -53,11 +53,27 @@ def references(root: Path) -> list[Reference]:
     return refs
 
 
-def problems(root: Path) -> list[str]:
+@dataclass
+class Registry:
+    snippets: list[Snippet]
+    errors: list[str]  # snippet files that could not be parsed
+    references: list[Reference]
+
+    @property
+    def claim_ids(self) -> set[str]:
+        return {c.id for snippet in self.snippets for c in snippet.claims}
+
+
+def load(root: Path) -> Registry:
+    parsed, errors = snippets(root)
+    return Registry(parsed, errors, references(root))
+
+
+def problems(root: Path, registry: Registry | None = None) -> list[str]:
     """Everything that breaks the one-claim, one-proof, one-explanation rule."""
-    parsed, found = snippets(root)
+    registry = registry or load(root)
+    parsed, found, refs = registry.snippets, list(registry.errors), registry.references
     claims = declared(parsed)
-    refs = references(root)
     for cid, places in sorted(claims.items()):
         if len(places) > 1:
             where = ", ".join(f"{c.path.relative_to(root)}:{c.line}" for c in places)

@@ -26,19 +26,19 @@ _STATE: dict = {}
 
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
-    problems = registry.problems(root)
+    claims = registry.load(root)
+    problems = registry.problems(root, claims)
     if problems:
         raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
-    parsed, _ = registry.snippets(root)
-    results = ledger.load_results(root, {c.id for snippet in parsed for c in snippet.claims})
+    results = ledger.load_results(root, claims.claim_ids)
+    data = ledger.build(root, claims.snippets, claims.references, results)
     require_cuda = os.environ.get("DOCS_REQUIRE_CUDA_RESULTS", "") not in ("", "0")
-    data = ledger.build(root, parsed, registry.references(root), results)
     errors = ledger.check(data, require_cuda=require_cuda)
     myths = ledger.load_myths(root)
     errors += ledger.check_myths(myths, data)
     if errors:
         raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
-    _STATE.update(root=root, data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
+    _STATE.update(data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
     return config
 
 
