@@ -169,7 +169,7 @@ def badge_html(row: Row, data: Ledger, href: str) -> str:
     return f'<a class="claim-badge {kind}" id="{row.id}" href="{href}" title="{title}">{" · ".join(parts)}</a>'
 
 
-def page_summary(data: Ledger, src_uri: str) -> str:
+def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
     rows = [r for r in data.claims.values() if r.page == f"docs/{src_uri}"]
     bits = []
     for platform in PLATFORMS:
@@ -180,12 +180,7 @@ def page_summary(data: Ledger, src_uri: str) -> str:
             bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed ({_run_label(run)})")
         elif applicable:
             bits.append(f"{platform.upper()}: no results recorded yet")
-    return f'<p class="page-verification">Verified by the claims on this page: {"; ".join(bits)}. <a href="{_to_root(src_uri)}ledger/">Ledger</a></p>'
-
-
-def _to_root(src_uri: str) -> str:
-    depth = src_uri.count("/") + (0 if src_uri in ("index.md", "index.py") else 1)
-    return "../" * depth
+    return f'<p class="page-verification">Verified by the claims on this page: {"; ".join(bits)}. <a href="{ledger_href}">Ledger</a></p>'
 
 
 def _range_note(row: Row) -> str:
@@ -208,7 +203,7 @@ def _versions(data: Ledger) -> list[str]:
     return lines
 
 
-def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
+def render_ledger(data: Ledger, repo: str) -> str:
     out = [
         "# Claims ledger",
         "",
@@ -262,7 +257,7 @@ def render_ledger(data: Ledger, myths: list[dict], repo: str) -> str:
     return "\n".join(out)
 
 
-def render_myths(data: Ledger, myths: list[dict], repo: str) -> str:
+def render_myths(myths: list[dict]) -> str:
     out = [
         "# Myths, adjudicated",
         "",

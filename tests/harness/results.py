@@ -15,6 +15,8 @@ from harness.collect import OUTCOMES, NotebookItem, SnippetItem
 from harness.machine import environment
 
 SCHEMA = 1
+_REPORTS = pytest.StashKey[dict]()
+_WRITTEN = pytest.StashKey[tuple]()  # (path, harness figures) of the file this run wrote
 
 
 def pytest_addoption(parser):
@@ -25,9 +27,6 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[_REPORTS] = {}
-
-
-_REPORTS = pytest.StashKey[dict]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -54,16 +53,13 @@ def pytest_sessionfinish(session):
     out = root / session.config.getoption("--results-dir") / f"{data['platform']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-    session.config.stash[RESULTS_PATH] = out
-
-
-RESULTS_PATH = pytest.StashKey[Path]()
+    session.config.stash[_WRITTEN] = (out, data["harness"])
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    path = config.stash.get(RESULTS_PATH, None)
-    if path is not None:
-        harness = json.loads(path.read_text(encoding="utf-8"))["harness"]
+    written = config.stash.get(_WRITTEN, None)
+    if written is not None:
+        path, harness = written
         terminalreporter.write_line(
             f"results file: {path.relative_to(config.rootpath)}; {harness['items']} snippets/notebooks ran in "
             f"{harness['item_wall_s']:.1f} s, {harness['own_run_s']:.1f} s of it their own code; harness overhead per "

@@ -43,9 +43,8 @@ def on_config(config):
 
 
 def on_files(files, config):
-    for name, render in (("ledger.md", ledger.render_ledger), ("myths.md", ledger.render_myths)):
-        content = render(_STATE["data"], _STATE["myths"], _STATE["repo"])
-        files.append(File.generated(config, name, content=content))
+    files.append(File.generated(config, "ledger.md", content=ledger.render_ledger(_STATE["data"], _STATE["repo"])))
+    files.append(File.generated(config, "myths.md", content=ledger.render_myths(_STATE["myths"])))
     return files
 
 
@@ -66,5 +65,6 @@ def on_page_content(content, page, config, files):
 
     content, count = registry.TOKEN.subn(badge, content)
     if count and "</h1>" in content:
-        content = content.replace("</h1>", f"</h1>\n{ledger.page_summary(data, page.file.src_uri)}", 1)
+        summary = ledger.page_summary(data, page.file.src_uri, to_ledger)
+        content = content.replace("</h1>", f"</h1>\n{summary}", 1)
     return content
