@@ -53,8 +53,8 @@ class SnippetFailure(Exception):
 class _RunItem(pytest.Item):
     snippet: Snippet | None = None
 
-    def _execute(self, timeout: float, cwd: Path) -> sandbox.Outcome:
-        outcome = sandbox.run(self.path, timeout, cwd)
+    def _execute(self, timeout: float, cwd: Path, threads: int = 1) -> sandbox.Outcome:
+        outcome = sandbox.run(self.path, timeout, cwd, threads=threads)
         self.config.stash.setdefault(OUTCOMES, {})[self.nodeid] = (self, outcome)
         if outcome.status != "passed":
             raise SnippetFailure(self._explain(outcome))
@@ -93,7 +93,7 @@ class SnippetItem(_RunItem):
     def runtest(self):
         self.snippet = parse(self.path)  # a format error fails here, naming file and line
         requirements.check(self, self.snippet.requires, self.snippet.torch)
-        self._execute(self.snippet.timeout, self.config.rootpath)
+        self._execute(self.snippet.timeout, self.config.rootpath, self.snippet.threads)
 
     def reportinfo(self):
         return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"

@@ -63,14 +63,22 @@ def warm_up() -> None:
     forkserver.ensure_running()
 
 
-def run(path: Path, timeout: float, cwd: Path) -> Outcome:
+def run(path: Path, timeout: float, cwd: Path, source: str | None = None, threads: int = 1) -> Outcome:
+    """Run ``path`` (or ``source``, reported as ``path``) in a forked child.
+
+    ``source`` lets other checks (mutants, copied blocks) run changed code with the same
+    isolation; ``threads`` is torch's intra-op thread count in the child.
+    """
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     with (
         tempfile.NamedTemporaryFile("w+", suffix=".stack") as stack,
         tempfile.NamedTemporaryFile("w+", suffix=".out") as output,
     ):
-        child = ctx.Process(target=_child, args=(str(path), str(cwd), send, stack.name, output.name, timeout))
+        child = ctx.Process(
+            target=_child,
+            args=(str(path), str(cwd), send, stack.name, output.name, timeout, source, threads),
+        )
         start = time.perf_counter()
         child.start()
         send.close()
@@ -101,7 +109,9 @@ def _tail(text: str, lines: int = 20) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def _child(path: str, cwd: str, send, stack_file: str, output_file: str, timeout: float) -> None:
+def _child(
+    path: str, cwd: str, send, stack_file: str, output_file: str, timeout: float, source: str | None, threads: int
+) -> None:
     """Runs in the forked process."""
     import random
 
@@ -119,11 +129,14 @@ def _child(path: str, cwd: str, send, stack_file: str, output_file: str, timeout
     faulthandler.dump_traceback_later(timeout, file=stack)
     os.chdir(cwd)
     pytest_socket.disable_socket(allow_unix_socket=False)
+    # torch's default intra-op pool has one thread per core: on a busy 2-core machine that
+    # oversubscribes and a 1 s snippet takes 30 s or more. A snippet may raise it (`Threads:`).
+    torch.set_num_threads(threads)
     # Snippets seed themselves; this makes even an unseeded draw repeatable.
     torch.manual_seed(0)
     random.seed(0)
     try:
-        code = _compile(Path(path))
+        code = _compile(Path(path), source)
         exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
         result = {"status": "passed", "duration": time.perf_counter() - start}
     except BaseException as exc:  # noqa: BLE001 - report anything, SystemExit included
@@ -140,13 +153,14 @@ def _child(path: str, cwd: str, send, stack_file: str, output_file: str, timeout
     send.close()
 
 
-def _compile(path: Path):
+def _compile(path: Path, source: str | None = None):
     """Compile with pytest's assertion rewriting, so a failed assert shows the values it saw."""
     import ast
 
     from _pytest.assertion.rewrite import rewrite_asserts
 
-    source = path.read_text(encoding="utf-8")
+    if source is None:
+        source = path.read_text(encoding="utf-8")
     tree = ast.parse(source, filename=str(path))
     rewrite_asserts(tree, source.encode(), str(path), None)
     return compile(tree, str(path), "exec", dont_inherit=True)

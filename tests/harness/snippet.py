@@ -16,7 +16,7 @@ _CLAIM_LINE = re.compile(rf"^\s{{4}}({CLAIM_ID}):\s+(\S.*)$")
 _CONTINUATION = re.compile(r"^\s{8,}\S")
 _MARKER = re.compile(rf"#\s*claim:\s*({CLAIM_ID})\s*$")
 _SECTION = re.compile(r"#\s*-{1,}8<-{1,}\s*\[(start|end):([^\]]*)\]")
-_KEY = re.compile(r"^(Requires|Timeout|Torch):\s*(.*?)\s*(?:\(.*\))?$")
+_KEY = re.compile(r"^(Requires|Timeout|Torch|Threads):\s*(.*?)\s*(?:\(.*\))?$")
 
 DEFAULT_TIMEOUT = 30.0
 KNOWN_REQUIREMENTS = {"cuda"}
@@ -48,6 +48,7 @@ class Snippet:
     torch: str = ""  # a version specifier such as ">=2.1"; empty: every version
     markers: list[tuple[int, str]] = field(default_factory=list)  # (line, claim id)
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
+    threads: int = 1  # torch intra-op threads in the child (`Threads:`); 1 keeps a busy machine green
 
     def claims_at(self, line: int | None) -> list[str]:
         """The claim(s) an error at ``line`` is reported against."""
@@ -78,7 +79,7 @@ def parse(path: Path) -> Snippet:
     if doc is None:
         raise SnippetError(path, 1, "no docstring: a snippet starts with a docstring listing its claims")
     doc_text, doc_line = doc
-    claims, requires, timeout, torch = _parse_header(path, doc_text, doc_line)
+    claims, requires, timeout, torch, threads = _parse_header(path, doc_text, doc_line)
 
     markers = _markers(path, source, {c.id for c in claims})
     sections = check_sections(path, source)
@@ -86,7 +87,7 @@ def parse(path: Path) -> Snippet:
         raise SnippetError(
             path, 1, "asserts nothing: add an `assert` that proves its claim(s) (code that only runs proves nothing)"
         )
-    return Snippet(path, source, claims, requires, timeout, torch, markers, sections)
+    return Snippet(path, source, claims, requires, timeout, torch, markers, sections, threads)
 
 
 def _docstring(tree: ast.Module) -> tuple[str, int] | None:
@@ -97,10 +98,11 @@ def _docstring(tree: ast.Module) -> tuple[str, int] | None:
     return None
 
 
-def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str]:
+def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str, int]:
     claims: list[Claim] = []
     requires: set[str] = set()
     timeout = DEFAULT_TIMEOUT
+    threads = 1
     torch = ""
     in_claims = False
     for offset, raw in enumerate(doc.splitlines()):
@@ -135,6 +137,10 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
                 timeout = float(key[2])
             except ValueError:
                 raise SnippetError(path, line, f"Timeout must be a number of seconds, not {key[2]!r}") from None
+        elif key and key[1] == "Threads":
+            if not key[2].isdigit() or int(key[2]) < 1:
+                raise SnippetError(path, line, f"Threads must be a whole number of at least 1, not {key[2]!r}")
+            threads = int(key[2])
         elif key and key[1] == "Torch":
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -152,7 +158,7 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
         if claim.id in seen:
             raise SnippetError(path, claim.line, f"claim {claim.id} is declared twice in this file")
         seen[claim.id] = claim.line
-    return claims, requires, timeout, torch
+    return claims, requires, timeout, torch, threads
 
 
 def _markers(path: Path, source: str, declared: set[str]) -> list[tuple[int, str]]:
