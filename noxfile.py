@@ -1,4 +1,4 @@
-"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench.
+"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff.
 
 Virtualenvs are reused between runs: a fresh one costs ~40 s (torch alone is most of it).
 TORCH_VERSION overrides the pinned torch, for the CI matrix.
@@ -60,6 +60,13 @@ def lint(session: nox.Session) -> None:
         session.run(
             "python", "-m", "pytest", "-p", "no:harness.plugin", "-o", "addopts=", "tests/test_workflows.py", "-q"
         )
+
+
+@nox.session(name="claims-diff")
+def claims_diff(session: nox.Session) -> None:
+    """Markdown report of the claims added, changed or removed since BASE (default: merge base with main)."""
+    install(session, "claims-diff")
+    session.run("python", "-m", "harness.claims_diff", *session.posargs, env={"PYTHONPATH": "tests"})
 
 
 @nox.session

@@ -354,6 +354,20 @@ def test_cpu_matrix_covers_the_supported_range():
     assert newest in _step_runs(load(WORKFLOWS / "pages.yml"))
 
 
+def test_pull_requests_get_the_claims_diff_in_the_job_summary():
+    job = jobs(load(WORKFLOWS / "tests-cpu.yml"))["docs-test"]
+    checkout = next(s for s in steps(job) if str(s.get("uses", "")).startswith("actions/checkout@"))
+    assert checkout["with"].get("fetch-depth") == 0, "docs-test: the claims diff needs the base commit (fetch-depth: 0)"
+    diff = [s for s in steps(job) if "nox -s claims-diff" in str(s.get("run", ""))]
+    assert len(diff) == 1, "docs-test: no step runs `nox -s claims-diff`"
+    step = diff[0]
+    assert "pull_request" in step.get("if", ""), "the claims diff runs on pull requests"
+    assert step.get("env", {}).get("BASE_SHA") == "${{ github.event.pull_request.base.sha }}"
+    assert '"$BASE_SHA"' in step["run"] and '>> "$GITHUB_STEP_SUMMARY"' in step["run"]
+    upload = [s for s in steps(job) if (s.get("with") or {}).get("name") == "claims-diff"]
+    assert upload and upload[0]["with"]["path"] == "build/claims-diff.md"
+
+
 def test_cuda_job_fails_without_cuda_and_uploads_its_results():
     workflow = load(WORKFLOWS / "tests-cuda.yml")
     assert "nox -s docs-test -- --require-cuda" in _step_runs(workflow)
