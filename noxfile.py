@@ -15,9 +15,14 @@ nox.options.sessions = ["lint", "docs-test"]
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 
-def install(session: nox.Session, group: str) -> None:
+# The pinned CPU build and each newer release this machine can install: `nox -s torch-versions`
+# records a results file per release (not part of `docs-test`; see the README for its cost).
+TORCH_RELEASES = ["2.13.0", "2.14.1"]
+
+
+def install(session: nox.Session, group: str, torch: str | None = None) -> None:
     requirements = nox.project.dependency_groups(PYPROJECT, group)
-    torch = os.environ.get("TORCH_VERSION")
+    torch = torch or os.environ.get("TORCH_VERSION")
     if torch:
         requirements = [f"torch=={torch}" if r.startswith("torch==") else r for r in requirements]
     session.install(*requirements)
@@ -28,6 +33,17 @@ def docs_test(session: nox.Session) -> None:
     """Run every snippet, fence and notebook, check every page, build the site strictly."""
     install(session, "test")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(name="torch-versions")
+@nox.parametrize("torch", TORCH_RELEASES)
+def torch_versions(session: nox.Session, torch: str) -> None:
+    """Run every snippet and notebook on one torch release; record docs/results/versions/<platform>-torch<v>.json."""
+    install(session, "test", torch)
+    session.run(
+        "python", "-m", "pytest", "snippets", "docs", "-p", "no:cacheprovider", "-q",
+        "--results-dir", f"docs/results/versions/torch-{torch}", *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session
