@@ -39,7 +39,7 @@ _REQUIRES = re.compile(r"^#\s*Requires:\s*pip install\s+(?P<packages>\S.*?)\s*$"
 WITH_TORCH = {"torch", "typing_extensions", "sympy", "networkx", "jinja2", "filelock", "fsspec"}
 # Import name -> what `pip install` takes, where they differ.
 DISTRIBUTION = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml", "cv2": "opencv-python"}
-_CUDA_CODE = re.compile(r"""\bcuda\b""")
+_CUDA_CODE = re.compile(r"\bcuda\b")
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Block:
     torch_range: str = ""
     timeout: float = DEFAULT_TIMEOUT
     threads: int = 1
+    error: str = ""  # the block could not be resolved (a missing include: the fences check names it too)
 
     @property
     def first_line(self) -> str:
@@ -111,11 +112,27 @@ def blocks(page: Path, root: Path) -> list[Block]:
         block = Block(rel, len(found) + 1, fence.line, language, "")
         for target in fence.includes:
             _requirements_of(block, root / target.partition(":")[0])
-        expanded = expand.run(body) if fence.includes else body
+        try:
+            expanded = expand.run(body) if fence.includes else body
+        except Exception as exc:  # noqa: BLE001 - pymdownx raises its own error types for a bad include
+            block.error, expanded = f"the include cannot be resolved: {exc}", body
         text = strip_markers("\n".join(expanded)) if language in PYTHON else "\n".join(expanded)
         block.text = text.rstrip() + "\n"
         found.append(block)
     return found
+
+
+def copied_block(page: str, number: int, text: str) -> Block:
+    """A block met only in the browser (no Markdown source): Python if it parses; CUDA if it says so."""
+    try:
+        ast.parse(text)
+        language = "python"
+    except SyntaxError:
+        language = ""
+    block = Block(page, number, 0, language, text)
+    if _CUDA_CODE.search(text):
+        block.requires.add("cuda")
+    return block
 
 
 def _requirements_of(block: Block, path: Path) -> None:
@@ -184,6 +201,8 @@ def needs_cuda(block: Block) -> bool:
 
 def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     """Run ``block`` alone as a reader would; never raises for a failing block."""
+    if block.error:
+        return Result("failed", block.error)
     if block.language not in PYTHON:
         return Result("skipped", f"a {block.language or 'plain'} block, not Python: not run")
     declared, found = declared_packages(block.text)
@@ -292,18 +311,25 @@ class CopyablePage(pytest.File):
         yield CopyableItem.from_parent(self, name="copy-run")
 
 
+def check_page(page: Path, root: Path, config=None, cache: dict | None = None) -> tuple[list[str], list[str], int]:
+    """(failures, skip reasons, python blocks run) for the copyable blocks of ``page``."""
+    failures, skipped, ran = [], [], 0
+    for block in blocks(page, root):
+        result = run_block(block, config, cache)
+        if config is not None:
+            count(config, "copyable", result)
+        if result.status == "failed":
+            failures.append(f"{block.label}: " + result.detail.replace("\n", "\n    "))
+        elif result.status == "skipped" and block.language in PYTHON:
+            skipped.append(f"{block.label}: {result.detail}")
+        ran += block.language in PYTHON and result.status != "skipped"
+    return failures, skipped, ran
+
+
 class CopyableItem(pytest.Item):
     def runtest(self):
         root = self.config.rootpath
-        failures, skipped, ran = [], [], 0
-        for block in blocks(self.path, root):
-            result = run_block(block, self.config, session_cache(self.config))
-            count(self.config, "copyable", result)
-            if result.status == "failed":
-                failures.append(f"{block.label}: " + result.detail.replace("\n", "\n    "))
-            elif result.status == "skipped" and block.language in PYTHON:
-                skipped.append(f"{block.label}: {result.detail}")
-            ran += block.language in PYTHON and result.status != "skipped"
+        failures, skipped, ran = check_page(self.path, root, self.config, session_cache(self.config))
         if failures:
             raise CopiedBlockFailure(
                 f"{len(failures)} block(s) of {self.path.relative_to(root)} fail when copied and run alone:\n"
