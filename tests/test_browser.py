@@ -1,8 +1,9 @@
 """What a reader's browser gets, served over HTTP as on GitHub Pages.
 
-Search, the dark-mode toggle, copy buttons and claim badges work, and no request leaves
-the site. Every copy button copies a program that runs alone (through the snippet sandbox). Runs in Debian's chromium driven by playwright; skipped, with the reason, where
-chromium is not installed.
+Search, the dark-mode toggle, copy buttons and claim badges work, no request leaves the site,
+and every copy button copies a program that runs alone (run through the snippet sandbox).
+Runs in Debian's chromium driven by playwright; skipped, with the reason, where chromium is
+not installed.
 """
 
 from __future__ import annotations

@@ -85,12 +85,15 @@ def test_a_package_beyond_torch_is_named_on_the_first_line():
 
 
 def test_cuda_block_is_skipped_with_the_reason(tmp_path):
-    block = copyable.Block("docs/demo.md", 1, 3, "python", "import torch\nassert torch.ones(1, device='cuda').is_cuda\n")
+    code = "import torch\nassert torch.ones(1, device='cuda').is_cuda\n"
+    block = copyable.Block("docs/demo.md", 1, 3, "python", code)
     block.requires.add("cuda")
     result = copyable.run_block(block)
     import torch
 
-    if not torch.cuda.is_available():
+    if torch.cuda.is_available():
+        assert result.status == "passed", result.detail
+    else:
         assert (result.status, result.detail.split(":")[0]) == ("skipped", "needs CUDA")
 
 

@@ -242,6 +242,6 @@ def pytest_runtest_call(item):
                 item.path.write_text(rewrite(source, outcome.prints), encoding="utf-8")
                 found = [f for f in found if "with no print above it" in f]  # the one thing a run cannot fix
             if found:
-                hint = "" if item.config.getoption("--update-outputs") else "\n(re-record with `pytest --update-outputs`)"
-                raise SnippetFailure("\n".join(found) + hint)
+                update = item.config.getoption("--update-outputs")
+                raise SnippetFailure("\n".join(found) + ("" if update else "\n(re-record: pytest --update-outputs)"))
     return result
