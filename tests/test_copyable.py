@@ -80,6 +80,10 @@ def test_a_package_beyond_torch_is_named_on_the_first_line():
     ]
     declared, found = copyable.declared_packages("# Requires: pip install torchmetrics\nimport torchmetrics\n")
     assert (declared, found) == (["torchmetrics"], [])
+    _, found = copyable.declared_packages("import torch\n\nassert torch.ones(2).numpy().shape == (2,)\n")
+    assert found == [
+        "uses numpy, which torch does not bring: start the block with `# Requires: pip install numpy`"
+    ]  # Tensor.numpy() needs numpy installed
     _, found = copyable.declared_packages("import torch\n# Requires: pip install numpy\nimport numpy\n")
     assert found and "must be the block's first line" in found[0]
 

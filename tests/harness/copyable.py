@@ -165,6 +165,9 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
         return declared, found  # the run reports it
     imported = set()
     for node in ast.walk(tree):
+        # Tensor.numpy() needs numpy, which torch does not install.
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "numpy":
+            imported.add("numpy")
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -174,7 +177,8 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
         dist = DISTRIBUTION.get(module, module)
         if _normalise(dist) not in names and _normalise(module) not in names:
             found.append(
-                f"imports {module}, which torch does not bring: start the block with `# Requires: pip install {dist}`"
+                f"{'uses' if module == 'numpy' else 'imports'} {module}, which torch does not bring: "
+                f"start the block with `# Requires: pip install {dist}`"
             )
     return declared, found
 
