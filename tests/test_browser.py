@@ -181,7 +181,7 @@ def test_every_copy_button_copies_a_program_that_runs(browser, base_url, built_s
     context.add_init_script(_RECORD_COPIES)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    cache = copyable.session_cache(request.config)
+    cache = copyable.run_cache(request.config)
     problems: list[str] = []
     for html in sorted(built_site.rglob("index.html")):
         url_path = html.parent.relative_to(built_site).as_posix().removeprefix(".")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness import copyable, outputs, sandbox
+from harness import copyable, outputs, requirements, sandbox
 from harness.reader_code import rewrite, strip_markers
 
 MKDOCS = "site_name: Demo\nmarkdown_extensions:\n  - pymdownx.snippets:\n      dedent_subsections: true\n"
@@ -93,9 +93,7 @@ def test_cuda_block_is_skipped_with_the_reason(tmp_path):
     block = copyable.Block("docs/demo.md", 1, 3, "python", code)
     block.requires.add("cuda")
     result = copyable.run_block(block)
-    import torch
-
-    if torch.cuda.is_available():
+    if requirements.cuda_available():
         assert result.status == "passed", result.detail
     else:
         assert (result.status, result.detail.split(":")[0]) == ("skipped", "needs CUDA")

@@ -275,7 +275,9 @@ def count(config, key: str, result: Result) -> None:
 
 def summary(name: str, counts: dict) -> str:
     reasons = "; ".join(f"{n} skipped: {r}" for r, n in counts["skip_reasons"].items())
-    reused = f", {counts['reused']} of them identical to a block already run this session" if counts["reused"] else ""
+    reused = ""
+    if counts["reused"]:
+        reused = f", {counts['reused']} of them identical to a block already run in this pytest run"
     return (
         f"{name}: {counts['python']} python blocks of {counts['blocks']} copyable: {counts['passed']} passed, "
         f"{counts['failed']} failed, {counts['skipped']} skipped{reused}" + (f" ({reasons})" if reasons else "")
@@ -287,7 +289,7 @@ def summary(name: str, counts: dict) -> str:
 _CACHE = pytest.StashKey[dict]()
 
 
-def session_cache(config) -> dict:
+def run_cache(config) -> dict:
     return config.stash.setdefault(_CACHE, {})
 
 
@@ -333,7 +335,7 @@ def check_page(page: Path, root: Path, config=None, cache: dict | None = None) -
 class CopyableItem(pytest.Item):
     def runtest(self):
         root = self.config.rootpath
-        failures, skipped, ran = check_page(self.path, root, self.config, session_cache(self.config))
+        failures, skipped, ran = check_page(self.path, root, self.config, run_cache(self.config))
         if failures:
             raise CopiedBlockFailure(
                 f"{len(failures)} block(s) of {self.path.relative_to(root)} fail when copied and run alone:\n"
