@@ -227,7 +227,7 @@ def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     missing = _missing_package(declared)
     if missing:
         return Result("skipped", missing)
-    key = hashlib.sha256(block.text.encode()).hexdigest()
+    key = hashlib.sha256(f"{block.timeout}|{block.threads}|{block.text}".encode()).hexdigest()
     if cache is not None and key in cache:
         return Result(cache[key].status, cache[key].detail, reused=True)
     result = _run(block)
