@@ -117,6 +117,8 @@ def test_code_has_copy_button_and_badges_link_to_ledger(page, base_url):
     assert page.locator(f"[id='{claim}']").count() == 1
 
 
+# Material 9.7 and later put copy buttons in the code block's toolbar; older ones use .md-clipboard.
+_COPY_BUTTONS = "button[data-md-type=copy], button.md-clipboard"
 # What each copy writes to the clipboard, recorded from the `copy` event that Material's
 # clipboard.js fires (it copies the selection of a hidden textarea holding the block's text).
 _RECORD_COPIES = """
@@ -130,7 +132,7 @@ document.addEventListener("copy", () => {
 # Click every copy button in page order, first opening the tab or details that hides it.
 _CLICK_ALL = """() => {
   const copied = [];
-  for (const button of document.querySelectorAll("button[data-md-type=copy]")) {
+  for (const button of document.querySelectorAll("%s")) {
     for (let el = button; el; el = el.parentElement) {
       if (el.tagName === "DETAILS") el.open = true;
       if (el.classList && el.classList.contains("tabbed-block")) {
@@ -143,7 +145,7 @@ _CLICK_ALL = """() => {
     copied.push(window.__copied.length === 1 ? window.__copied[0] : null);
   }
   return copied;
-}"""
+}""" % _COPY_BUTTONS
 _SENTINEL = "\u2400 nothing copied \u2400"
 
 
@@ -161,7 +163,7 @@ def _copied_texts(page) -> list[str | None]:
     the others are clicked in the page (the same click handler, without a round trip per
     button), and the last copy is checked against the clipboard too.
     """
-    buttons = page.locator("button[data-md-type=copy]")
+    buttons = page.locator(_COPY_BUTTONS)
     if buttons.count() == 0:
         return []
     page.evaluate("text => navigator.clipboard.writeText(text)", _SENTINEL)
