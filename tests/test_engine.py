@@ -71,6 +71,20 @@ SUITE_CASES = {
         "```python\nx = 1 + 1\n```\n"
     ),
     "docs/notebook.py": "# %% [markdown]\n# # A notebook\n\n# %%\nvalue = 1\n\n# %%\nassert value == 2, 'cell fails'\n",
+    # A section that needs a name defined in another section does not run when a reader copies it.
+    "snippets/demo/split.py": snippet(
+        "demo.split",
+        "# --8<-- [start:setup]\nimport torch\n\nw = torch.ones(3, requires_grad=True)\n# --8<-- [end:setup]\n\n"
+        "# --8<-- [start:use]\nassert (w * 2).grad_fn is not None\n# --8<-- [end:use]\n",
+    ),
+    "docs/split.md": (
+        '# Split\n\n```{.python notest}\n--8<-- "snippets/demo/split.py:setup"\n```\n\n'
+        '=== "Use"\n\n    ```{.python notest}\n    --8<-- "snippets/demo/split.py:use"\n    ```\n'
+    ),
+    # What a print writes must match the `#> ` lines under it.
+    "snippets/demo/wrong_output.py": snippet(
+        "demo.wrong-output", "import torch\n\nprint(torch.ones(2).sum().item())\n#> 3.0\nassert True\n"
+    ),
 }
 
 
@@ -131,7 +145,7 @@ def test_good_project_passes_suite_and_build(tmp_path):
     project = make_project(tmp_path)
     result = run_suite(project, "snippets", "docs")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout  # the snippet and the page's fence check
+    assert "3 passed" in result.stdout  # the snippet, the page's fence check and its copy-and-run check
     built = build(project)
     assert built.returncode == 0, built.stderr
     page = (project / "site" / "index.html").read_text()
@@ -154,6 +168,12 @@ def test_good_project_passes_suite_and_build(tmp_path):
         r"docs/broken\.md:14: include 'snippets/demo/missing\.py:main': no file snippets/demo/missing\.py",
         r"docs/broken\.md:18: fence asserts nothing",
         r"docs/notebook\.py:8: failed: AssertionError: cell fails",
+        # a copied block that needs a name from another block: the page, the block, its first line, the error
+        r"docs/split\.md, block 2 \(line 9: `assert \(w \* 2\)\.grad_fn is not None`\): failed at line 1 of "
+        r"the block: NameError: name 'w' is not defined",
+        r"snippets/demo/wrong_output\.py:8: the `#> ` lines under this statement differ from what it printed\n"
+        r"    \| print\(torch\.ones\(2\)\.sum\(\)\.item\(\)\)\n    @@ -1 \+1 @@\n    -#> 3\.0\n    \+#> 2\.0",
+        r"copyable blocks run alone: \d+ python blocks of \d+ copyable: \d+ passed, [1-9]\d* failed",
     ],
 )
 def test_broken_input_fails_naming_file_and_line(broken_run, expected):

@@ -5,4 +5,6 @@ pytest_plugins = [
     "harness.fences",  # python fences that no collector would run fail the suite
     "harness.requirements",  # CUDA or torch-range snippets skip with a reason; --require-cuda
     "harness.results",  # the machine-readable results file
+    "harness.copyable",  # every block a reader can copy runs alone, as copied
+    "harness.outputs",  # `#> ` output comments match what the snippet printed; --update-outputs
 ]

@@ -17,6 +17,9 @@ from harness.machine import environment
 SCHEMA = 1
 _REPORTS = pytest.StashKey[dict]()
 _WRITTEN = pytest.StashKey[tuple]()  # (path, harness figures) of the file this run wrote
+# Other checks' figures, stored at the top level of the results file under their own keys
+# (harness.copyable: `copyable`, and the browser test's `copy_buttons`).
+EXTRA = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser):
@@ -50,6 +53,7 @@ def pytest_sessionfinish(session):
     data["claims"] = {cid: claim for e in data["snippets"] for cid, claim in e.pop("claim_status").items()}
     data["summary"] = {s: sum(e["status"] == s for e in data["snippets"]) for s in ("passed", "failed", "skipped")}
     data["harness"] = _overhead(reports, outcomes)
+    data.update(session.config.stash.get(EXTRA, {}))
     out = root / session.config.getoption("--results-dir") / f"{data['platform']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")

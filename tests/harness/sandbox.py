@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Imported once by the forkserver; a module that is not installed is skipped by multiprocessing.
@@ -44,6 +44,7 @@ class Outcome:
     line: int | None = None  # the snippet line the failure points at
     message: str = ""
     output: str = ""  # the end of what the snippet printed, kept only when it did not pass
+    prints: list = field(default_factory=list)  # (line, text) per print site: harness.outputs checks `#> ` lines
 
 
 def _context():
@@ -135,6 +136,9 @@ def _child(
     # Snippets seed themselves; this makes even an unseeded draw repeatable.
     torch.manual_seed(0)
     random.seed(0)
+    from harness import outputs  # records what each print writes, for the `#> ` lines
+
+    recorder = outputs.install(path)
     try:
         code = _compile(Path(path), source)
         exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
@@ -146,6 +150,7 @@ def _child(
             "line": _error_line(exc, path),
             "message": "".join(traceback.format_exception_only(type(exc), exc)).strip(),
         }
+    result["prints"] = outputs.recorded(recorder)
     faulthandler.cancel_dump_traceback_later()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` i
 
 from harness import claims as registry  # noqa: E402
 from harness import ledger  # noqa: E402
+from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
 
@@ -39,6 +40,8 @@ def on_config(config):
     if errors:
         raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
     _STATE.update(data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
+    # Engine markers out of the code readers see and copy; output blocks without a copy button.
+    config.markdown_extensions.append(ReaderCodeExtension())
     return config
 
 
