@@ -15,7 +15,6 @@ Counter-cases:
 
 # --8<-- [start:recipe]
 import torch
-import torch.nn.functional as F
 
 
 def evaluate(model, loader, grad_context=torch.no_grad):
@@ -27,7 +26,7 @@ def evaluate(model, loader, grad_context=torch.no_grad):
         with grad_context():  # nothing recorded, nothing saved for backward
             for inputs, targets in loader:
                 logits = model(inputs)
-                total_loss += F.cross_entropy(logits, targets, reduction="sum").item()
+                total_loss += torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
                 correct += (logits.argmax(dim=1) == targets).sum().item()
                 count += targets.numel()
     finally:
@@ -46,7 +45,6 @@ assert type(loss) is float and type(acc) is float
 
 # --8<-- [start:check]
 import torch
-import torch.nn.functional as F
 
 
 def evaluate(model, loader, grad_context=torch.no_grad):
@@ -58,7 +56,7 @@ def evaluate(model, loader, grad_context=torch.no_grad):
         with grad_context():
             for inputs, targets in loader:
                 logits = model(inputs)
-                total_loss += F.cross_entropy(logits, targets, reduction="sum").item()
+                total_loss += torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
                 correct += (logits.argmax(dim=1) == targets).sum().item()
                 count += targets.numel()
     finally:
@@ -96,7 +94,7 @@ inputs = torch.cat([x for x, _ in loader])
 targets = torch.cat([y for _, y in loader])
 with torch.no_grad():
     ref_logits = model(inputs)
-    ref_loss = F.cross_entropy(ref_logits, targets).item()
+    ref_loss = torch.nn.functional.cross_entropy(ref_logits, targets).item()
     ref_correct = (ref_logits.argmax(dim=1) == targets).sum().item()
 model.train()
 print(f"{acc:.4f} {ref_correct}/58, loss {loss:.4f} vs {ref_loss:.4f}")

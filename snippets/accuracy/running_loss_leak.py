@@ -1,7 +1,7 @@
 """`running_loss += loss` in an evaluation loop keeps every iteration's graph alive.
 
-The measure is deterministic: a saved-tensors hook records the size of every tensor autograd
-saves for backward, and a `weakref.finalize` callback forgets it when the graph frees it.
+The measure is deterministic: a saved-tensors hook keeps a weak reference to every tensor
+autograd saves for backward, so what is left is what some graph still holds.
 
 Claims:
     accuracy.running-loss-keeps-graphs: Outside `no_grad`, and even in `eval()` mode,
@@ -24,13 +24,12 @@ Counter-cases:
 import weakref
 
 import torch
-import torch.nn.functional as F
 
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
 batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 n_packed = 0  # how many tensors autograd has saved so far
 
 
@@ -38,15 +37,18 @@ def pack(t):
     global n_packed
     n_packed += 1
     saved = t.detach()  # detach: the hook must not reference its input
-    alive[n_packed] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, n_packed)  # forgotten when the graph frees it
+    alive[n_packed] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 def evaluate(accumulate):
     running_loss = 0.0
     for inputs, targets in batches:
-        loss = F.cross_entropy(model(inputs), targets)
+        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
         running_loss = accumulate(running_loss, loss)
     return running_loss  # every local (loss, logits, inputs) is gone after this
 
@@ -57,11 +59,11 @@ hooks = torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t)
 with hooks:
     total = evaluate(lambda running, loss: running + loss)  # running_loss += loss
 
-print(type(total.grad_fn).__name__, len(alive), sum(alive.values()))
+print(type(total.grad_fn).__name__, len(alive), held_bytes())
 #> AddBackward0 80 18920
 assert isinstance(total, torch.Tensor) and total.grad_fn is not None
 assert len(alive) == 10 * 8  # 8 saved tensors per batch, none freed
-assert sum(alive.values()) == 18_920
+assert held_bytes() == 18_920
 del total
 print(len(alive))
 #> 0
@@ -72,13 +74,12 @@ assert len(alive) == 0  # dropping the total frees all ten graphs at once
 import weakref
 
 import torch
-import torch.nn.functional as F
 
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
 batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 n_packed = 0  # how many tensors autograd has saved so far
 
 
@@ -86,15 +87,18 @@ def pack(t):
     global n_packed
     n_packed += 1
     saved = t.detach()  # detach: the hook must not reference its input
-    alive[n_packed] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, n_packed)  # forgotten when the graph frees it
+    alive[n_packed] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 def evaluate(accumulate):
     running_loss = 0.0
     for inputs, targets in batches:
-        loss = F.cross_entropy(model(inputs), targets)
+        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
         running_loss = accumulate(running_loss, loss)
     return running_loss  # every local (loss, logits, inputs) is gone after this
 
@@ -124,13 +128,12 @@ assert len(alive) == 0
 import weakref
 
 import torch
-import torch.nn.functional as F
 
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
 batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 n_packed = 0  # how many tensors autograd has saved so far
 
 
@@ -138,15 +141,18 @@ def pack(t):
     global n_packed
     n_packed += 1
     saved = t.detach()  # detach: the hook must not reference its input
-    alive[n_packed] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, n_packed)  # forgotten when the graph frees it
+    alive[n_packed] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 def evaluate(accumulate):
     running_loss = 0.0
     for inputs, targets in batches:
-        loss = F.cross_entropy(model(inputs), targets)
+        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
         running_loss = accumulate(running_loss, loss)
     return running_loss  # every local (loss, logits, inputs) is gone after this
 

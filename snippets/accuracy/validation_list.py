@@ -1,7 +1,7 @@
 """A validation loop that keeps outputs or losses in a list, in grad mode, keeps every graph.
 
-The measure is deterministic: a saved-tensors hook records the size of every tensor autograd
-saves for backward, and a `weakref.finalize` callback forgets it when the graph frees it.
+The measure is deterministic: a saved-tensors hook keeps a weak reference to every tensor
+autograd saves for backward, so what is left is what some graph still holds.
 
 Claims:
     accuracy.validation-list-keeps-graphs: In grad mode, even in `eval()` mode, a validation
@@ -28,16 +28,18 @@ torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3)).eval()
 batches = [(torch.randn(32, 4), torch.randint(0, 3, (32,))) for _ in range(5)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 keys = itertools.count()
 
 
 def pack(t):
     saved = t.detach()  # detach: the hook must not reference its input
-    key = next(keys)
-    alive[key] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, key)  # forgotten when the graph frees it
+    alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 outputs, losses, held = [], [], []
@@ -46,7 +48,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         logits = model(inputs)  # no no_grad
         outputs.append(logits)  # keeps logits.grad_fn and its graph
         losses.append(F.cross_entropy(logits, targets))  # so does the loss
-        held.append(sum(alive.values()))
+        held.append(held_bytes())
 
 print(held)
 #> [18692, 37384, 56076, 74768, 93460]
@@ -64,16 +66,18 @@ torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3)).eval()
 batches = [(torch.randn(32, 4), torch.randint(0, 3, (32,))) for _ in range(5)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 keys = itertools.count()
 
 
 def pack(t):
     saved = t.detach()  # detach: the hook must not reference its input
-    key = next(keys)
-    alive[key] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, key)  # forgotten when the graph frees it
+    alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 outputs, losses, held = [], [], []
@@ -82,7 +86,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         logits = model(inputs)  # still recorded...
         outputs.append(logits.detach())
         losses.append(F.cross_entropy(logits, targets).item())
-        held.append(sum(alive.values()))
+        held.append(held_bytes())
 
 print(held)
 #> [17664, 17664, 17664, 17664, 17664]
@@ -100,16 +104,18 @@ torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 3)).eval()
 batches = [(torch.randn(32, 4), torch.randint(0, 3, (32,))) for _ in range(5)]
 
-alive = {}  # bytes of each saved tensor that some graph still holds
+alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
 keys = itertools.count()
 
 
 def pack(t):
     saved = t.detach()  # detach: the hook must not reference its input
-    key = next(keys)
-    alive[key] = saved.numel() * saved.element_size()
-    weakref.finalize(saved, alive.pop, key)  # forgotten when the graph frees it
+    alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
+
+
+def held_bytes():
+    return sum(t.numel() * t.element_size() for t in alive.values())
 
 
 outputs, losses, held = [], [], []
@@ -118,7 +124,7 @@ with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t
         logits = model(inputs)
         outputs.append(logits)
         losses.append(F.cross_entropy(logits, targets))
-        held.append(sum(alive.values()))
+        held.append(held_bytes())
 
 print(held, logits.grad_fn)
 #> [0, 0, 0, 0, 0] None
