@@ -6,11 +6,15 @@ Claims:
         tensor, leaves grad mode enabled and the model back in training mode afterwards, and
         returns identical numbers when run with `torch.inference_mode` instead of
         `torch.no_grad`.
+
+Counter-cases:
+    accuracy.eval-loop-recipe: `with grad_context():` -> `if True:`
+    accuracy.eval-loop-recipe: `model.train(was_training)` -> `pass`
+    accuracy.eval-loop-recipe: `model.eval()` -> `pass`
 """
 
 # --8<-- [start:recipe]
 import torch
-import torch.nn.functional as F
 
 
 def evaluate(model, loader, grad_context=torch.no_grad):
@@ -22,7 +26,7 @@ def evaluate(model, loader, grad_context=torch.no_grad):
         with grad_context():  # nothing recorded, nothing saved for backward
             for inputs, targets in loader:
                 logits = model(inputs)
-                total_loss += F.cross_entropy(logits, targets, reduction="sum").item()
+                total_loss += torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
                 correct += (logits.argmax(dim=1) == targets).sum().item()
                 count += targets.numel()
     finally:
@@ -30,9 +34,36 @@ def evaluate(model, loader, grad_context=torch.no_grad):
     return total_loss / count, correct / count
 
 
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 3))
+loader = [(torch.randn(n, 4), torch.randint(0, 3, (n,))) for n in (16, 16, 16, 10)]
+loss, acc = evaluate(model, loader)
+print(f"loss {loss:.4f}, accuracy {acc:.4f} = {round(acc * 58)}/58")
+#> loss 1.1041, accuracy 0.4483 = 26/58
+assert type(loss) is float and type(acc) is float
 # --8<-- [end:recipe]
 
 # --8<-- [start:check]
+import torch
+
+
+def evaluate(model, loader, grad_context=torch.no_grad):
+    """The recipe above, unchanged."""
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    try:
+        with grad_context():
+            for inputs, targets in loader:
+                logits = model(inputs)
+                total_loss += torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
+                correct += (logits.argmax(dim=1) == targets).sum().item()
+                count += targets.numel()
+    finally:
+        model.train(was_training)
+    return total_loss / count, correct / count
+
+
 torch.manual_seed(0)
 model = torch.nn.Sequential(
     torch.nn.Linear(4, 16), torch.nn.Dropout(0.5), torch.nn.Linear(16, 3)
@@ -51,19 +82,23 @@ def pack(t):
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     loss, acc = evaluate(model, loader)
 
+print(n_saved, torch.is_grad_enabled(), model.training)
+#> 0 True True
 assert n_saved == 0
 assert torch.is_grad_enabled() and model.training
 assert type(loss) is float and type(acc) is float
 
 # reference: all batches at once, in eval mode
-model.eval()
+model.eval()  # the reference is computed in eval mode too
 inputs = torch.cat([x for x, _ in loader])
 targets = torch.cat([y for _, y in loader])
 with torch.no_grad():
     ref_logits = model(inputs)
-    ref_loss = F.cross_entropy(ref_logits, targets).item()
+    ref_loss = torch.nn.functional.cross_entropy(ref_logits, targets).item()
     ref_correct = (ref_logits.argmax(dim=1) == targets).sum().item()
 model.train()
+print(f"{acc:.4f} {ref_correct}/58, loss {loss:.4f} vs {ref_loss:.4f}")
+#> 0.4483 26/58, loss 1.1041 vs 1.1041
 assert acc == ref_correct / 58  # batches of 16, 16, 16 and 10 samples
 assert abs(loss - ref_loss) < 1e-6
 

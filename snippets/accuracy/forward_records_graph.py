@@ -8,9 +8,13 @@ Claims:
         later backward (for a Linear-ReLU-Linear model: four of them, namely the input batch
         itself, the hidden activation twice and the second layer's transposed weight),
         while under `torch.no_grad()` it saves none.
+
+Counter-cases:
+    accuracy.forward-records-graph: `logits = model(x)  # no no_grad: recorded` -> `logits = model(x).detach()`
+    accuracy.forward-saves-tensors: `with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):` -> `with torch.autograd.graph.saved_tensors_hooks(pack, unpack):`
 """
 
-# --8<-- [start:setup]
+# --8<-- [start:without]
 import torch
 
 torch.manual_seed(0)
@@ -29,18 +33,19 @@ def unpack(t):
     return t
 
 
-# --8<-- [end:setup]
-
-# --8<-- [start:without]
 with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
-    logits = model(x)
+    logits = model(x)  # no no_grad: recorded
 
 # claim: accuracy.forward-records-graph
+print(type(logits.grad_fn).__name__, logits.requires_grad, x.requires_grad)
+#> AddmmBackward0 True False
 assert not x.requires_grad
 assert logits.requires_grad
-assert logits.grad_fn is not None  # AddmmBackward0: the root of a recorded graph
+assert logits.grad_fn is not None  # the root of a recorded graph
 
 # claim: accuracy.forward-saves-tensors
+print([shape for shape, _ in saved])
+#> [(5, 4), (5, 8), (5, 8), (8, 3)]
 assert len(saved) == 4
 assert sorted(shape for shape, _ in saved) == [(5, 4), (5, 8), (5, 8), (8, 3)]
 assert any(ptr == x.data_ptr() for _, ptr in saved)  # the input batch is kept
@@ -51,14 +56,35 @@ assert weight_t == [model[2].weight.data_ptr()]  # the (3, 8) weight, saved as i
 # --8<-- [end:without]
 
 # --8<-- [start:with]
-saved.clear()
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+x = torch.randn(5, 4)
+
+saved = []  # every tensor autograd saves for backward
+
+
+def pack(t):
+    saved.append(tuple(t.shape))
+    return t.detach()  # detach: the hook must not reference its input
+
+
+def unpack(t):
+    return t
+
+
 with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):
     logits = model(x)
 
+# claim: accuracy.forward-saves-tensors
+print(saved)
+#> []
+assert saved == []
+
 # claim: accuracy.forward-records-graph
+print(logits.grad_fn, logits.requires_grad)
+#> None False
 assert not logits.requires_grad
 assert logits.grad_fn is None
-
-# claim: accuracy.forward-saves-tensors
-assert saved == []
 # --8<-- [end:with]

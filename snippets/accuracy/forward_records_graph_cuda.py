@@ -6,6 +6,9 @@ Claims:
         the hidden activation twice, the second layer's transposed weight), all in GPU
         memory; under `no_grad` it saves none.
 
+Counter-cases:
+    accuracy.cuda-records-the-same: `with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, unpack):` -> `with torch.autograd.graph.saved_tensors_hooks(pack, unpack):`
+
 Requires: cuda
 """
 

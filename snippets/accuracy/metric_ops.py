@@ -8,18 +8,19 @@ Claims:
     accuracy.max-values-carry-graph: `torch.max(logits, dim=1)` returns values that carry a
         `grad_fn` (only its indices do not), and so do `softmax` probabilities, so a
         confidence summed from them keeps the graph, input batch included, alive.
+
+Counter-cases:
+    accuracy.argmax-records-nothing: `pred = logits.argmax(dim=1)` -> `pred = logits.max(dim=1).values`
+    accuracy.max-values-carry-graph: `confidence = model(batch).softmax(dim=1).max(dim=1).values.sum()` -> `confidence = model(batch).softmax(dim=1).max(dim=1).values.sum().item()`
 """
 
-# --8<-- [start:setup]
-import weakref
-
+# --8<-- [start:argmax]
 import torch
 
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 3)
 inputs, targets = torch.randn(8, 4), torch.randint(0, 3, (8,))
-logits = model(inputs)  # outside no_grad: logits.grad_fn is AddmmBackward0
-assert logits.grad_fn is not None
+logits = model(inputs)  # outside no_grad: logits have a grad_fn
 
 n_saved = 0
 
@@ -30,15 +31,17 @@ def pack(t):
     return t.detach()  # detach: the hook must not reference its input
 
 
-# --8<-- [end:setup]
-
-# --8<-- [start:argmax]
 # claim: accuracy.argmax-records-nothing
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     pred = logits.argmax(dim=1)
     hits = pred == targets
     correct = hits.sum()
 
+print(type(logits.grad_fn).__name__, pred.grad_fn, hits.grad_fn, correct.grad_fn, n_saved)
+#> AddmmBackward0 None None None 0
+print(type(correct.item()).__name__, type(hits.float().mean().item()).__name__)
+#> int float
+assert logits.grad_fn is not None
 assert n_saved == 0
 assert pred.grad_fn is None and hits.grad_fn is None and correct.grad_fn is None
 assert not correct.requires_grad
@@ -47,14 +50,24 @@ assert type(hits.float().mean().item()) is float
 # --8<-- [end:argmax]
 
 # --8<-- [start:max]
+import weakref
+
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 3)
+inputs = torch.randn(8, 4)
+logits = model(inputs)  # outside no_grad: logits have a grad_fn
+
 # claim: accuracy.max-values-carry-graph
 values, indices = torch.max(logits, dim=1)
-assert values.grad_fn is not None  # MaxBackward0
-assert indices.grad_fn is None
-assert torch.equal(indices, pred)
-
 probs = logits.softmax(dim=1)
-assert probs.grad_fn is not None  # SoftmaxBackward0
+print(type(values.grad_fn).__name__, indices.grad_fn, type(probs.grad_fn).__name__)
+#> MaxBackward0 None SoftmaxBackward0
+assert values.grad_fn is not None
+assert indices.grad_fn is None
+assert torch.equal(indices, logits.argmax(dim=1))
+assert probs.grad_fn is not None
 confidence = probs.max(dim=1).values.sum()
 assert confidence.grad_fn is not None  # SumBackward0
 
@@ -62,6 +75,8 @@ batch = torch.randn(8, 4)
 batch_alive = weakref.ref(batch)  # a weak reference does not keep the batch alive
 confidence = model(batch).softmax(dim=1).max(dim=1).values.sum()
 del batch
+print(batch_alive() is not None)
+#> True
 assert batch_alive() is not None  # the confidence's graph still holds the batch
 del confidence
 assert batch_alive() is None

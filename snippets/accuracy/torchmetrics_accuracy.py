@@ -5,9 +5,14 @@ Claims:
         default (`average="macro"`), so on predictions with 4 of 6 right but classes 1 and
         2 always wrong it gives 1/3 where correct/total is 2/3; `average="micro"` gives
         correct/total, also when accumulated batch by batch in an evaluation loop.
+
+Counter-cases:
+    accuracy.torchmetrics-micro: `micro = MulticlassAccuracy(num_classes=3, average="micro")` -> `micro = MulticlassAccuracy(num_classes=3)`
+    accuracy.torchmetrics-micro: `metric = MulticlassAccuracy(num_classes=3, average="micro")  # correct / total` -> `metric = MulticlassAccuracy(num_classes=3)`
 """
 
 # --8<-- [start:average]
+# Requires: pip install torchmetrics
 import torch
 from torchmetrics.classification import MulticlassAccuracy
 
@@ -16,17 +21,23 @@ target = torch.tensor([0, 0, 0, 0, 2, 1])  # 4 of 6 right, but classes 1 and 2 a
 
 macro = MulticlassAccuracy(num_classes=3)  # default: average="macro"
 micro = MulticlassAccuracy(num_classes=3, average="micro")
+print(macro.average, macro(preds, target), micro(preds, target))
+#> macro tensor(0.3333) tensor(0.6667)
 assert macro.average == "macro"
 assert torch.isclose(macro(preds, target), torch.tensor(1 / 3))
 assert torch.isclose(micro(preds, target), torch.tensor(4 / 6))
 # --8<-- [end:average]
 
 # --8<-- [start:loop]
+# Requires: pip install torchmetrics
+import torch
+from torchmetrics.classification import MulticlassAccuracy
+
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 3)
 loader = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(4)]
 
-metric = MulticlassAccuracy(num_classes=3, average="micro")
+metric = MulticlassAccuracy(num_classes=3, average="micro")  # correct / total
 correct = 0
 model.eval()
 with torch.no_grad():
@@ -37,6 +48,8 @@ with torch.no_grad():
 model.train()
 
 result = metric.compute()
+print(result, f"{correct}/64")
+#> tensor(0.3594) 23/64
 assert result.grad_fn is None
 assert torch.isclose(result, torch.tensor(correct / 64))
 metric.reset()  # before the next epoch
