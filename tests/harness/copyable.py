@@ -108,7 +108,7 @@ def blocks(page: Path, root: Path) -> list[Block]:
         if language in OUTPUT:
             continue  # output and error text: no copy button (reader_code gives it `.no-copy`)
         width = len(fence.indent)
-        body = [t[width:] if t[:width].isspace() else t.lstrip() for t in fence.body]
+        body = [t[width:] if not t[:width] or t[:width].isspace() else t.lstrip() for t in fence.body]
         block = Block(rel, len(found) + 1, fence.line, language, "")
         for target in fence.includes:
             _requirements_of(block, root / target.partition(":")[0])
