@@ -132,7 +132,7 @@ document.addEventListener("copy", () => {
 # Click every copy button in page order, first opening the tab or details that hides it.
 _CLICK_ALL = """() => {
   const copied = [];
-  for (const button of document.querySelectorAll("%s")) {
+  for (const button of document.querySelectorAll(SELECTOR)) {
     for (let el = button; el; el = el.parentElement) {
       if (el.tagName === "DETAILS") el.open = true;
       if (el.classList && el.classList.contains("tabbed-block")) {
@@ -145,7 +145,7 @@ _CLICK_ALL = """() => {
     copied.push(window.__copied.length === 1 ? window.__copied[0] : null);
   }
   return copied;
-}""" % _COPY_BUTTONS
+}""".replace("SELECTOR", repr(_COPY_BUTTONS))
 _SENTINEL = "\u2400 nothing copied \u2400"
 
 

@@ -67,16 +67,14 @@ def test_block_that_needs_a_name_from_another_block_fails_naming_page_and_block(
     failures, skipped, ran = copyable.check_page(root / "docs" / "demo.md", root)
     assert (ran, skipped, len(failures)) == (2, [], 1)
     assert failures[0].startswith(
-        "docs/demo.md, block 2 (line 9: `y = w * 2`): failed at line 1 of the block: "
-        "NameError: name 'w' is not defined"
+        "docs/demo.md, block 2 (line 9: `y = w * 2`): failed at line 1 of the block: NameError: name 'w' is not defined"
     ), failures[0]
 
 
 def test_a_package_beyond_torch_is_named_on_the_first_line():
     _, found = copyable.declared_packages("import torch\nfrom torchmetrics import Accuracy\nassert Accuracy\n")
     assert found == [
-        "imports torchmetrics, which torch does not bring: start the block with "
-        "`# Requires: pip install torchmetrics`"
+        "imports torchmetrics, which torch does not bring: start the block with `# Requires: pip install torchmetrics`"
     ]
     declared, found = copyable.declared_packages("# Requires: pip install torchmetrics\nimport torchmetrics\n")
     assert (declared, found) == (["torchmetrics"], [])

@@ -30,7 +30,7 @@ import pytest
 
 from harness import outputs, requirements, sandbox
 from harness.fences import find_fences
-from harness.reader_code import OUTPUT, PYTHON, fence_language, strip_markers
+from harness.reader_code import OUTPUT, PYTHON, strip_markers
 from harness.results import EXTRA
 from harness.snippet import DEFAULT_TIMEOUT, SnippetError, parse
 
