@@ -116,3 +116,34 @@ def test_every_internal_link_leads_somewhere(built_site, pages, base_url):  # no
             if not (target.is_file() or (target / "index.html").is_file()):
                 broken.append(f"/{path}: {href}")
     assert broken == [], "links to nothing:\n" + "\n".join(broken)
+
+
+# The page a reader searching for an API name should get first. `no_grad` is also the subject of
+# detach's "detach() or no_grad?" section, which may rank first: the chapter must be in the top two.
+SEARCHES = {
+    "no_grad": ("no-grad/", "detach/"),
+    "inference_mode": ("inference-mode/",),
+    "item": ("detach/",),
+    "detach": ("detach/",),
+    "running_loss": ("accuracy/",),
+    "saved_tensors_hooks": ("accuracy/",),
+    "BatchNorm": ("eval-mode/",),
+}
+
+
+def test_search_finds_api_names(browser, base_url):  # noqa: F811
+    page = browser.new_page()
+    page.goto(base_url, wait_until="networkidle")
+    page.click("input.md-search__input")
+    wrong = []
+    for query, expected in SEARCHES.items():
+        page.fill("input.md-search__input", "")
+        page.type("input.md-search__input", query)  # typed: search runs on key events
+        page.wait_for_function("() => /matching/.test(document.querySelector('.md-search-result__meta').textContent)")
+        page.wait_for_timeout(500)  # let the last keystroke's results render
+        hrefs = page.eval_on_selector_all(".md-search-result__item > a", "as => as.map(a => a.getAttribute('href'))")
+        found = list(dict.fromkeys(urlparse(urljoin(base_url, h)).path.lstrip("/") for h in hrefs))
+        if expected[0] not in found[: len(expected)]:
+            wrong.append(f"{query!r}: pages in order {found[:3]}, expected /{expected[0]} in the first {len(expected)}")
+    page.close()
+    assert wrong == [], "\n".join(wrong)

@@ -54,6 +54,8 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if page.file.generated_by:
         page.edit_url = None  # generated pages have no source to edit
+        # The ledger and myths repeat every chapter's words: rank the chapter itself first.
+        page.meta.setdefault("search", {"boost": 0.5})
     return markdown
 
 
