@@ -17,7 +17,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 
 # The pinned CPU build and each newer release this machine can install: `nox -s torch-versions`
 # records a results file per release (not part of `docs-test`; see the README for its cost).
-TORCH_RELEASES = ["2.13.0", "2.14.1"]
+TORCH_RELEASES = ["2.13.0", "2.14.1", "2.15.0"]
 
 
 def install(session: nox.Session, group: str, torch: str | None = None) -> None:

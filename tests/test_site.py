@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from pathlib import Path
 
 import pytest
+
+from harness.describe import description
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +52,15 @@ def test_ledger_lists_every_claim(site):
     assert ids, "no claims found"
     missing = [cid for cid in ids if f'id="{cid}"' not in ledger]
     assert missing == []
+
+
+def test_each_chapter_is_described_by_its_short_answer(site):
+    """The meta description (link previews, search engines) is the page's short answer, in plain words."""
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        expected = description(page.read_text(encoding="utf-8"))
+        if expected is None:
+            continue
+        html = (site / page.stem / "index.html").read_text(encoding="utf-8")
+        found = re.search(r'<meta name="description" content="([^"]*)"', html)
+        assert found and htmllib.unescape(found[1]) == expected, (page.name, found and found[1])
+        assert "`" not in expected and "[claim:" not in expected and len(expected) <= 160

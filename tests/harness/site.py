@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` i
 
 from harness import claims as registry  # noqa: E402
 from harness import ledger  # noqa: E402
+from harness.describe import description  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
@@ -56,6 +57,9 @@ def on_page_markdown(markdown, page, config, files):
         page.edit_url = None  # generated pages have no source to edit
         # The ledger and myths repeat every chapter's words: rank the chapter itself first.
         page.meta.setdefault("search", {"boost": 0.5})
+    summary = description(markdown)
+    if summary:
+        page.meta.setdefault("description", summary)
     return markdown
 
 
