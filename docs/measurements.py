@@ -20,8 +20,11 @@
 # more modest story (section 4): small when arithmetic dominates, larger where
 # per-operation bookkeeping or a fused kernel matters. For the classifier measured here,
 # accuracy, precision, recall and the confusion matrix are exactly the same with or without
-# `no_grad` (a layer with a fused no-grad kernel can differ in the last bits: see
-# [eval() is not no_grad](eval-mode.md)). They do change between `train()` and `eval()`.
+# `no_grad`. That is a property of its layers, not a rule: in `eval()` an `nn.TransformerEncoder`
+# given a padding mask takes a fused path under `no_grad` that returns exact zeros at the padded
+# positions, where grad mode returns ordinary values, so its outputs must be pooled with the mask
+# (see [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)). The
+# metrics do change between `train()` and `eval()`.
 #
 # This page types no figure by hand. Every number and plot below is read from a results
 # file that the benchmark wrote. Each file records the device, torch version and date of
