@@ -4,7 +4,8 @@ Claims:
     eval-mode.eval-leaves-grad-mode: `model.eval()` (the same call as
         `model.train(False)`) sets `training=False` on every submodule and leaves
         `torch.is_grad_enabled()` and every parameter's `requires_grad` as they
-        were, so `backward()` still fills `.grad` in eval mode.
+        were, so `backward()` through this Linear and Dropout model on CPU still
+        fills `.grad` in eval mode.
     eval-mode.no-grad-leaves-training-flag: `torch.no_grad()` turns
         `torch.is_grad_enabled()` off inside the block and leaves every module's
         `training` flag and every parameter's `requires_grad` unchanged.
