@@ -18,7 +18,14 @@ data = torch.randn(64, 3) * 2 + 5
 loader = [data[:32], data[32:]]
 
 saved = []
-with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+
+
+def pack(t):
+    saved.append(t.shape)  # note what autograd would save for backward
+    return t.detach()
+
+
+with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     update_bn(loader, model)
 
 assert saved == []  # no tensor saved for backward: no graph built
