@@ -40,9 +40,7 @@ for module_mode in ("train", "eval"):
             "out": out.detach(),
             "stats_moved": not torch.equal(model[1].running_mean, before),
         }
-# --8<-- [end:main]
 
-# --8<-- [start:asserts]
 # claim: eval-mode.graph-follows-grad-mode
 assert cells["train", "grad"]["graph"] and cells["eval", "grad"]["graph"]
 assert not cells["train", "no_grad"]["graph"] and not cells["eval", "no_grad"]["graph"]
@@ -56,4 +54,4 @@ assert not torch.allclose(cells["train", "grad"]["out"], cells["eval", "grad"]["
 assert cells["train", "grad"]["stats_moved"] and cells["train", "no_grad"]["stats_moved"]
 assert not cells["eval", "grad"]["stats_moved"]
 assert not cells["eval", "no_grad"]["stats_moved"]
-# --8<-- [end:asserts]
+# --8<-- [end:main]
