@@ -68,6 +68,9 @@ for context in (torch.enable_grad, torch.no_grad):
             bn(one)
             raise AssertionError("one value per channel accepted in train mode")
         except ValueError as e:
+            print(e)
+            #> Expected more than 1 value per channel when training, got input size torch.Size([1, 4])
+            #> Expected more than 1 value per channel when training, got input size torch.Size([1, 4])
             assert str(e) == ("Expected more than 1 value per channel when training, got input size torch.Size([1, 4])")
         # one sample, but 5 values per channel: batch statistics exist
         assert bn(torch.randn(1, 4, 5)).shape == (1, 4, 5)

@@ -25,6 +25,8 @@ assert first.grad_fn is None  # nothing requires grad here ...
 
 x.requires_grad_(True)
 out = model(x)
+print(type(out.grad_fn).__name__)
+#> MulBackward0
 assert out.grad_fn is not None  # ... but a graph is recorded through the layers
 out.sum().backward()
 assert x.grad is not None and model[0].weight.grad is None

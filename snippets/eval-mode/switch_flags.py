@@ -20,6 +20,8 @@ torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 2))
 
 model.eval()
+print([m.training for m in model.modules()], torch.is_grad_enabled())
+#> [False, False, False, False] True
 assert all(not m.training for m in model.modules())  # every submodule
 assert torch.is_grad_enabled()  # grad mode untouched
 assert all(p.requires_grad for p in model.parameters())
@@ -49,6 +51,8 @@ model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 2))
 assert model.training  # modules start in train mode
 
 with torch.no_grad():
+    print(torch.is_grad_enabled(), [m.training for m in model.modules()])
+    #> False [True, True, True, True]
     assert not torch.is_grad_enabled()
     assert all(m.training for m in model.modules())  # still train mode
     assert all(p.requires_grad for p in model.parameters())

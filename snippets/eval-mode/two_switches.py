@@ -41,6 +41,13 @@ for module_mode in ("train", "eval"):
             "stats_moved": not torch.equal(model[1].running_mean, before),
         }
 
+for (module_mode, grad_mode), cell in cells.items():
+    print(f"{module_mode:5} {grad_mode:7} graph: {cell['graph']!s:5} running stats moved: {cell['stats_moved']}")
+    #> train grad    graph: True  running stats moved: True
+    #> train no_grad graph: False running stats moved: True
+    #> eval  grad    graph: True  running stats moved: False
+    #> eval  no_grad graph: False running stats moved: False
+
 # claim: eval-mode.graph-follows-grad-mode
 assert cells["train", "grad"]["graph"] and cells["eval", "grad"]["graph"]
 assert not cells["train", "no_grad"]["graph"] and not cells["eval", "no_grad"]["graph"]

@@ -28,6 +28,8 @@ def pack(t):
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     update_bn(loader, model)
 
+print(saved, model.training)
+#> [] False
 assert saved == []  # no tensor saved for backward: no graph built
 assert not model.training  # the eval mode it found is restored
 assert torch.allclose(model[0].running_mean, data.mean(0), atol=1e-5)

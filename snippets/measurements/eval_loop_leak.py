@@ -50,6 +50,8 @@ def kept_bytes_per_iteration(accumulate, grad=True):
 # claim: measurements.loss-accumulation-grows-linearly
 kept = kept_bytes_per_iteration(lambda total, loss: total + loss)  # running_loss += loss
 one = kept[0]
+print(kept[:3], "...", kept[-1])
+#> [99844, 199688, 299532] ... 1996880
 assert one > 0
 assert all(k == (i + 1) * one for i, k in enumerate(kept)), kept
 
