@@ -45,6 +45,7 @@
 # another machine records other times, and the page then shows those.
 
 # %%
+# Requires: pip install matplotlib
 import json
 from pathlib import Path
 
