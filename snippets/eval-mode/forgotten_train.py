@@ -4,6 +4,9 @@ Claims:
     eval-mode.forgotten-train-call: After a validation pass that called
         `model.eval()`, training steps run without any error but with Dropout off
         and BatchNorm statistics frozen until `model.train()` is called again.
+
+Counter-cases:
+    eval-mode.forgotten-train-call: `model.train()  # switch back before the next training step` -> `pass`
 """
 
 # --8<-- [start:forgot]

@@ -5,6 +5,9 @@ Claims:
         in train mode (Dropout still drops, BatchNorm statistics still move) and
         leaves grad mode on, so an input that requires grad is still recorded
         through the frozen layers.
+
+Counter-cases:
+    eval-mode.freezing-is-neither: `model.requires_grad_(False)  # freeze every parameter` -> `model.requires_grad_(False).eval()`
 """
 
 # --8<-- [start:main]

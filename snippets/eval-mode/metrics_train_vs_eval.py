@@ -9,6 +9,10 @@ Claims:
         changes at least 10% of the predictions and the confusion matrix, for
         each of five dropout seeds tried, and moves BatchNorm's running
         statistics.
+
+Counter-cases:
+    eval-mode.metrics-identical-under-no-grad: `logits_nograd = model(x_val)  # records nothing` -> `logits_nograd = model.train()(x_val)`
+    eval-mode.metrics-change-with-module-mode: `model.train()  # Dropout active, BatchNorm uses batch statistics` -> `model.eval()`
 """
 
 # claim: eval-mode.metrics-identical-under-no-grad

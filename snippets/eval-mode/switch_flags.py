@@ -9,6 +9,10 @@ Claims:
     eval-mode.no-grad-leaves-training-flag: `torch.no_grad()` turns
         `torch.is_grad_enabled()` off inside the block and leaves every module's
         `training` flag and every parameter's `requires_grad` unchanged.
+
+Counter-cases:
+    eval-mode.eval-leaves-grad-mode: `model.eval()` -> `model.requires_grad_(False)`
+    eval-mode.no-grad-leaves-training-flag: `with torch.no_grad():` -> `with torch.enable_grad():`
 """
 
 # claim: eval-mode.eval-leaves-grad-mode

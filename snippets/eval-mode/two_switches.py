@@ -11,6 +11,11 @@ Claims:
     eval-mode.running-stats-follow-module-mode: BatchNorm's running statistics
         move in `train()` whether or not `torch.no_grad()` is active, and stay
         untouched in `eval()` whether or not it is.
+
+Counter-cases:
+    eval-mode.graph-follows-grad-mode: `if grad_mode == "grad":` -> `if True:`
+    eval-mode.outputs-follow-module-mode: `model.train(module_mode == "train")` -> `model.train(True)`
+    eval-mode.running-stats-follow-module-mode: `before = model[1].running_mean.clone()` -> `before = model[1].running_mean`
 """
 
 # --8<-- [start:main]

@@ -5,6 +5,9 @@ Claims:
         is PyTorch's own case of `train()` inside `torch.no_grad()`: it
         recomputes BatchNorm running statistics from the data, saves no tensor
         for backward, and puts the model back in the mode it found it.
+
+Counter-cases:
+    eval-mode.update-bn-train-under-no-grad: `model = nn.Sequential(nn.BatchNorm1d(3)).eval()` -> `model = nn.Sequential(nn.BatchNorm1d(3)).train()`
 """
 
 # --8<-- [start:main]

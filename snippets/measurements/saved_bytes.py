@@ -9,6 +9,11 @@ Claims:
     measurements.params-among-saved: In grad mode some weights are among the saved
         tensors (not the first layer's, whose input needs no gradient), and they cost
         nothing extra because the model holds them anyway.
+
+Counter-cases:
+    measurements.grad-mode-saves-activations: `_, totals, _ = saved_bytes(model, torch.randn(batch, *shape), "grad")` -> `_, totals, _ = saved_bytes(model, torch.randn(batch, *shape), "no_grad")`
+    measurements.no-grad-saves-nothing: `for mode in ("no_grad", "inference_mode"):` -> `for mode in ("grad", "inference_mode"):`
+    measurements.params-among-saved: `_, totals, _ = saved_bytes(mlp, torch.randn(32, 256), "grad")` -> `_, totals, _ = saved_bytes(mlp, torch.randn(32, 256, requires_grad=True), "grad")`
 """
 
 # --8<-- [start:main]
