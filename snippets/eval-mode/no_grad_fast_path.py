@@ -45,7 +45,7 @@ assert torch.allclose(out_grad, out_nograd, atol=1e-5)  # no mask: close, by ano
 # --8<-- [start:encoder]
 import torch
 from torch import nn
-from torch.profiler import ProfilerActivity, profile
+from torch.profiler import ProfilerActivity, profile  # noqa: F811 (each section runs on its own)
 
 torch.manual_seed(0)
 layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, batch_first=True)
