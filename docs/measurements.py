@@ -16,12 +16,16 @@
 #
 # **The short answer.** An evaluation forward pass run in grad mode keeps every tensor its
 # backward pass would need, and that memory grows in step with the batch size. Under
-# `torch.no_grad()` or `torch.inference_mode()` nothing at all is kept. The time saved is a
-# more modest story (section 4): small when arithmetic dominates, larger where
-# per-operation bookkeeping or a fused kernel matters. For the classifier measured here,
+# `torch.no_grad()` or `torch.inference_mode()` nothing at all is kept. Time is a different
+# story (section 4): both modes call the same operators, so what `no_grad` can save is the
+# graph bookkeeping, and what that is worth depends on the model and the machine. For the
+# classifier measured here,
 # accuracy, precision, recall and the confusion matrix are exactly the same with or without
-# `no_grad` (a layer with a fused no-grad kernel can differ in the last bits: see
-# [eval() is not no_grad](eval-mode.md)). They do change between `train()` and `eval()`.
+# `no_grad`. That is a property of its layers, not a rule: in `eval()` an `nn.TransformerEncoder`
+# given a padding mask takes a fused path under `no_grad` that returns exact zeros at the padded
+# positions, where grad mode returns ordinary values, so its outputs must be pooled with the mask
+# (see [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)). The
+# metrics do change between `train()` and `eval()`.
 #
 # This page types no figure by hand. Every number and plot below is read from a results
 # file that the benchmark wrote. Each file records the device, torch version and date of
@@ -33,12 +37,15 @@
 #
 # That runs `tests/bench/run.py`, which can also be called directly with `--out PATH`, or
 # with `--quick` for a smoke run. Each claim below is also
-# asserted by a snippet in `snippets/measurements/`. The snippets assert margins meant to
-# hold on a busy shared machine, while this page shows what one recorded run measured. The
-# code cells check the recorded figures too: a results file that breaks one of the
-# statements on this page fails the page build.
+# asserted by a snippet in `snippets/measurements/`. The snippets assert only what no machine
+# can change: bytes, counts of tensors and graph nodes, operator calls, metrics. This page
+# shows what one recorded run measured. The code cells check the deterministic figures of
+# the record (bytes, counts, metrics), so a results file that breaks one of those statements
+# fails the page build. Times are shown with their spread and never bounded: a run on
+# another machine records other times, and the page then shows those.
 
 # %%
+# Requires: pip install matplotlib
 import json
 from pathlib import Path
 
@@ -315,9 +322,7 @@ plt.show()
 # the wall clock. On a shared machine, other processes take the cores for stretches of
 # time. A wall clock would count those waits and scatter the results, while the thread's
 # CPU time does not. The results header names the clock and the load average. CUDA runs use
-# the wall clock, since the GPU's time must be counted. The timing snippets use the thread's
-# CPU time as well, and assert on the median of many per-round ratios between back-to-back
-# blocks of grad-mode and `no_grad` calls.
+# the wall clock, since the GPU's time must be counted.
 #
 # Two summaries are shown. In each round the grad-mode median is divided by the other
 # mode's median. The bars show the median of these per-round speed-ups, with their
@@ -325,27 +330,31 @@ plt.show()
 # all rounds. That ratio rests on two single blocks, so read it as a cross-check of the
 # median rather than as a figure of its own. A value of 1.0 means no difference.
 #
-# Read the bars with care. The cell checks each statement below against the recorded CPU
-# run, and checks that no median speed-up is below 0.9 (disabling gradients does not make
-# a pass materially slower):
+# What the snippet asserts is structure, not time. For a two-layer MLP at batch 32, grad mode
+# and `no_grad` call exactly the same ATen operators, as many times; grad mode only adds its
+# graph, 5 nodes, and keeps 65,536 bytes of activations for backward, where `no_grad` keeps
+# none [claim: measurements.no-grad-speedup-small-when-compute-bound]. Grad mode builds one
+# node per differentiable operator call, so a deep, narrow MLP (25 layers of width 16) at
+# batch 1 gets 75 nodes for 6,400 multiply-adds, more than 1,000 times as many nodes per
+# multiply-add as the two-layer MLP [claim: measurements.no-grad-saves-per-op-overhead].
+# Where arithmetic dominates, that bookkeeping is a small share of the time; where many tiny
+# operations run, it is a larger one.
 #
-# * For the MLP and the CNN the gain is modest: the median speed-up of `no_grad` is at most
-#   1.5 times at every recorded batch. The snippet asserts only that, for a two-layer MLP at
-#   batch 32, `no_grad` is neither more than 30% slower nor more than 1.5 times faster than
-#   grad mode [claim: measurements.no-grad-speedup-small-when-compute-bound].
-# * The gain grows when many tiny operations make bookkeeping, not arithmetic, the cost. Grad
-#   mode pays a fixed amount per operation to create graph nodes and save tensors. The
-#   `deep-narrow-mlp` rows (25 layers of width 16) show a larger median speed-up than the
-#   `mlp` rows at every recorded batch. The snippet asserts only a margin that holds on a
-#   busy machine (at least 1.05 times at batch 1)
-#   [claim: measurements.no-grad-saves-per-op-overhead].
-# * The `transformer` bars include something other than autograd. In `eval()` with gradients
-#   disabled, `nn.TransformerEncoderLayer` switches to a fused "fast path" kernel
-#   ([documented conditions](https://docs.pytorch.org/docs/stable/generated/torch.nn.TransformerEncoderLayer.html)).
-#   The `transformer-no-fastpath` rows turn it off with
-#   `torch.backends.mha.set_fastpath_enabled(False)` to isolate the effect of autograd, and
-#   their median speed-up is smaller than that of the `transformer` rows at every recorded
-#   batch.
+# What that was worth on the recorded machine is printed below the table, computed from the
+# record: whether the `deep-narrow-mlp` rows show a larger median speed-up than the `mlp`
+# rows, and the largest median speed-up of the MLP and the CNN. None of this is asserted,
+# since another machine records other times.
+#
+# The `transformer` rows include something other than autograd. In `eval()` with gradients
+# disabled, `nn.TransformerEncoderLayer` switches to a fused "fast path" kernel
+# ([documented conditions](https://docs.pytorch.org/docs/stable/generated/torch.nn.TransformerEncoderLayer.html),
+# [source at v2.13.0](https://github.com/pytorch/pytorch/blob/v2.13.0/torch/nn/modules/transformer.py#L795-L954)).
+# The `transformer-no-fastpath` rows turn it off with
+# `torch.backends.mha.set_fastpath_enabled(False)` to isolate the effect of autograd; the
+# cell prints whether their median speed-up is smaller than that of the `transformer` rows.
+# The benchmark's transformer gets no padding mask, so the fast path here changes only the
+# kernels, not the values at padded positions (see
+# [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)).
 
 # %%
 timing = cpu["timing"]
@@ -369,18 +378,21 @@ for name, entry in timing["models"].items():
         im_err.append((s_im["median"] - s_im["p25"], s_im["p75"] - s_im["median"]))
         ng_best.append(b_ng)
         im_best.append(b_im)
-        assert len(s_ng["per_round"]) == timing["reps"] and s_ng["p25"] <= s_ng["median"] <= s_ng["p75"]
-        # Recorded-data invariant, with a wide margin for a shared machine: disabling
-        # gradients never makes the median pass materially slower (at least 0.9x).
-        assert s_ng["median"] >= 0.9 and s_im["median"] >= 0.9, (name, r["batch"])
+        # the record is complete and its summary matches its rounds (no bound on the times)
+        assert len(s_ng["per_round"]) == len(s_im["per_round"]) == timing["reps"]
+        assert s_ng["p25"] <= s_ng["median"] <= s_ng["p75"] and s_im["p25"] <= s_im["median"] <= s_im["p75"]
 
 median_ng = {(name, r["batch"]): r["no_grad"]["speedup_vs_grad"]["median"]
              for name, entry in timing["models"].items() for r in entry["rows"]}
 batches = sorted({b for _, b in median_ng})
-assert all(median_ng[(m, b)] <= 1.5 for m in ("mlp", "cnn") for b in batches), median_ng
-assert all(median_ng[("deep-narrow-mlp", b)] > median_ng[("mlp", b)] for b in batches), median_ng
-assert all(median_ng[("transformer", b)] > median_ng[("transformer-no-fastpath", b)] for b in batches), median_ng
 assert not timing["models"]["transformer-no-fastpath"]["fastpath_enabled"]
+# What the recorded run shows, printed from the record (not asserted: times depend on the machine).
+largest = max(median_ng[(m, b)] for m in ("mlp", "cnn") for b in batches)
+print(f"\nIn this record: largest median no_grad speed-up of the MLP and the CNN: {largest:.2f}x")
+deeper = [b for b in batches if median_ng[("deep-narrow-mlp", b)] > median_ng[("mlp", b)]]
+print(f"  deep-narrow-mlp median speed-up above mlp at batches {deeper} of {batches}")
+fused = [b for b in batches if median_ng[("transformer", b)] > median_ng[("transformer-no-fastpath", b)]]
+print(f"  transformer median speed-up above transformer-no-fastpath at batches {fused} of {batches}")
 
 fig, ax = plt.subplots(figsize=(14, 4.5))
 xs = range(len(labels))

@@ -15,6 +15,11 @@ Claims:
         BatchNorm1d; a batch of one sample with more than one value per channel,
         such as `(1, C, L)` with `L > 1`, works, and so does a tracked
         BatchNorm in `eval()`.
+
+Counter-cases:
+    eval-mode.batchnorm-eval-uses-running-stats: `out_eval = bn(x)` -> `out_eval = bn.train()(x)`
+    eval-mode.batchnorm-untracked-ignores-eval: `bn = nn.BatchNorm1d(4, track_running_stats=False)` -> `bn = nn.BatchNorm1d(4)`
+    eval-mode.batchnorm-batch-of-one: `one = torch.randn(1, 4)  # one sample: a single value per channel` -> `one = torch.randn(2, 4)`
 """
 
 # claim: eval-mode.batchnorm-eval-uses-running-stats
@@ -68,6 +73,9 @@ for context in (torch.enable_grad, torch.no_grad):
             bn(one)
             raise AssertionError("one value per channel accepted in train mode")
         except ValueError as e:
+            print(e)
+            #> Expected more than 1 value per channel when training, got input size torch.Size([1, 4])
+            #> Expected more than 1 value per channel when training, got input size torch.Size([1, 4])
             assert str(e) == ("Expected more than 1 value per channel when training, got input size torch.Size([1, 4])")
         # one sample, but 5 values per channel: batch statistics exist
         assert bn(torch.randn(1, 4, 5)).shape == (1, 4, 5)

@@ -1,10 +1,14 @@
 """eval() is not a determinism switch.
 
 Claims:
-    eval-mode.eval-is-not-determinism: `model.eval()` does not enable
-        `torch.use_deterministic_algorithms` and does not touch the random
-        number generator: random operations a `forward` makes itself still vary
-        between calls in eval mode.
+    eval-mode.eval-is-not-determinism: `model.eval()` leaves the random number
+        generator's state unchanged, and a `forward` that draws random numbers
+        itself gives a different output on every call in eval mode, even with
+        `torch.use_deterministic_algorithms(True)`; only reseeding repeats it.
+
+Counter-cases:
+    eval-mode.eval-is-not-determinism: `return h + 0.1 * torch.randn_like(h)  # e.g. a sampling step` -> `return h`
+    eval-mode.eval-is-not-determinism: `torch.manual_seed(1)  # the same seed again` -> `torch.manual_seed(2)`
 """
 
 # --8<-- [start:main]
@@ -27,12 +31,16 @@ model = NoisyEncoder()
 x = torch.randn(2, 4)
 rng = torch.get_rng_state()
 model.eval()
-assert torch.equal(torch.get_rng_state(), rng)  # the generator is untouched
-assert not torch.are_deterministic_algorithms_enabled()  # and no global switch
-assert not torch.equal(model(x), model(x))  # eval() did not make this repeatable
+assert torch.equal(torch.get_rng_state(), rng)  # eval() did not touch the generator
 
-torch.manual_seed(1)
-a = model(x)
-torch.manual_seed(1)
-assert torch.equal(a, model(x))  # a fixed seed does (on CPU)
+torch.use_deterministic_algorithms(True)  # repeatable kernels, not repeated random draws
+try:
+    assert not torch.equal(model(x), model(x))  # still a new draw on every call
+
+    torch.manual_seed(1)
+    a = model(x)
+    torch.manual_seed(1)  # the same seed again
+    assert torch.equal(a, model(x))  # reseeding repeats the draw (on CPU)
+finally:
+    torch.use_deterministic_algorithms(False)
 # --8<-- [end:main]

@@ -4,9 +4,12 @@ Claims:
     eval-mode.forgotten-train-call: After a validation pass that called
         `model.eval()`, training steps run without any error but with Dropout off
         and BatchNorm statistics frozen until `model.train()` is called again.
+
+Counter-cases:
+    eval-mode.forgotten-train-call: `model.train()  # switch back before the next training step` -> `pass`
 """
 
-# --8<-- [start:setup]
+# --8<-- [start:forgot]
 import torch
 from torch import nn
 
@@ -21,10 +24,6 @@ def validate(model):
         return model(x).argmax(1)
 
 
-# --8<-- [end:setup]
-
-
-# --8<-- [start:forgot]
 validate(model)
 # next training step, without model.train():
 stats = model[1].running_mean.clone()
@@ -36,6 +35,20 @@ assert torch.equal(model[1].running_mean, stats)  # BatchNorm stats frozen
 # --8<-- [end:forgot]
 
 # --8<-- [start:fixed]
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5), nn.Linear(8, 2))
+x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+
+
+def validate(model):
+    model.eval()
+    with torch.no_grad():
+        return model(x).argmax(1)
+
+
 validate(model)
 model.train()  # switch back before the next training step
 stats = model[1].running_mean.clone()

@@ -5,6 +5,9 @@ Claims:
         in train mode (Dropout still drops, BatchNorm statistics still move) and
         leaves grad mode on, so an input that requires grad is still recorded
         through the frozen layers.
+
+Counter-cases:
+    eval-mode.freezing-is-neither: `model.requires_grad_(False)  # freeze every parameter` -> `model.requires_grad_(False).eval()`
 """
 
 # --8<-- [start:main]
@@ -25,6 +28,8 @@ assert first.grad_fn is None  # nothing requires grad here ...
 
 x.requires_grad_(True)
 out = model(x)
+print(type(out.grad_fn).__name__)
+#> MulBackward0
 assert out.grad_fn is not None  # ... but a graph is recorded through the layers
 out.sum().backward()
 assert x.grad is not None and model[0].weight.grad is None

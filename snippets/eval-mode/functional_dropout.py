@@ -5,6 +5,9 @@ Claims:
         defaults to `training=True`, so a `forward` that calls it without
         `training=self.training` keeps dropping units after `eval()`; passing
         `training=self.training` makes `eval()` turn it off.
+
+Counter-cases:
+    eval-mode.functional-dropout-ignores-mode: `return F.dropout(self.fc(x), p=0.5)  # training defaults to True` -> `return F.dropout(self.fc(x), p=0.5, training=self.training)`
 """
 
 # --8<-- [start:bug]

@@ -9,9 +9,14 @@ Claims:
         changes at least 10% of the predictions and the confusion matrix, for
         each of five dropout seeds tried, and moves BatchNorm's running
         statistics.
+
+Counter-cases:
+    eval-mode.metrics-identical-under-no-grad: `logits_nograd = model(x_val)  # records nothing` -> `logits_nograd = model.train()(x_val)`
+    eval-mode.metrics-change-with-module-mode: `model.train()  # Dropout active, BatchNorm uses batch statistics` -> `model.eval()`
 """
 
-# --8<-- [start:setup]
+# claim: eval-mode.metrics-identical-under-no-grad
+# --8<-- [start:no_grad]
 import torch
 from torch import nn
 
@@ -45,10 +50,6 @@ def metrics(logits, target, num_classes=3):
     }
 
 
-# --8<-- [end:setup]
-
-# claim: eval-mode.metrics-identical-under-no-grad
-# --8<-- [start:no_grad]
 model.eval()
 logits_grad = model(x_val)  # records a graph
 with torch.no_grad():
@@ -64,6 +65,39 @@ for name in m_grad:
 
 # claim: eval-mode.metrics-change-with-module-mode
 # --8<-- [start:train_vs_eval]
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+centers = torch.randn(3, 8)
+labels = torch.randint(0, 3, (600,))
+inputs = centers[labels] + 1.5 * torch.randn(600, 8)
+x_train, y_train, x_val, y_val = inputs[:400], labels[:400], inputs[400:], labels[400:]
+
+model = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Dropout(p=0.5), nn.Linear(32, 3))
+for _ in range(30):  # a short training run (plain SGD), in train mode
+    model.zero_grad()
+    nn.functional.cross_entropy(model(x_train), y_train).backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+
+
+def metrics(logits, target, num_classes=3):
+    """Accuracy, macro precision, macro recall and the confusion matrix."""
+    pred = logits.argmax(dim=1)
+    confusion = torch.bincount(target * num_classes + pred, minlength=num_classes**2).reshape(
+        num_classes, num_classes
+    )  # rows: true class, columns: predicted
+    tp = confusion.diag().float()
+    return {
+        "accuracy": (pred == target).float().mean(),
+        "precision": (tp / confusion.sum(0).clamp(min=1)).mean(),
+        "recall": (tp / confusion.sum(1).clamp(min=1)).mean(),
+        "confusion": confusion,
+    }
+
+
 model.eval()
 with torch.no_grad():
     pred_eval = model(x_val).argmax(dim=1)

@@ -4,10 +4,15 @@ Claims:
     eval-mode.eval-leaves-grad-mode: `model.eval()` (the same call as
         `model.train(False)`) sets `training=False` on every submodule and leaves
         `torch.is_grad_enabled()` and every parameter's `requires_grad` as they
-        were, so `backward()` still fills `.grad` in eval mode.
+        were, so `backward()` through this Linear and Dropout model on CPU still
+        fills `.grad` in eval mode.
     eval-mode.no-grad-leaves-training-flag: `torch.no_grad()` turns
         `torch.is_grad_enabled()` off inside the block and leaves every module's
         `training` flag and every parameter's `requires_grad` unchanged.
+
+Counter-cases:
+    eval-mode.eval-leaves-grad-mode: `model.eval()` -> `model.requires_grad_(False)`
+    eval-mode.no-grad-leaves-training-flag: `with torch.no_grad():` -> `with torch.enable_grad():`
 """
 
 # claim: eval-mode.eval-leaves-grad-mode
@@ -19,6 +24,8 @@ torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 2))
 
 model.eval()
+print([m.training for m in model.modules()], torch.is_grad_enabled())
+#> [False, False, False, False] True
 assert all(not m.training for m in model.modules())  # every submodule
 assert torch.is_grad_enabled()  # grad mode untouched
 assert all(p.requires_grad for p in model.parameters())
@@ -48,6 +55,8 @@ model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 2))
 assert model.training  # modules start in train mode
 
 with torch.no_grad():
+    print(torch.is_grad_enabled(), [m.training for m in model.modules()])
+    #> False [True, True, True, True]
     assert not torch.is_grad_enabled()
     assert all(m.training for m in model.modules())  # still train mode
     assert all(p.requires_grad for p in model.parameters())

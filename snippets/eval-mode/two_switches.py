@@ -11,6 +11,11 @@ Claims:
     eval-mode.running-stats-follow-module-mode: BatchNorm's running statistics
         move in `train()` whether or not `torch.no_grad()` is active, and stay
         untouched in `eval()` whether or not it is.
+
+Counter-cases:
+    eval-mode.graph-follows-grad-mode: `if grad_mode == "grad":` -> `if True:`
+    eval-mode.outputs-follow-module-mode: `model.train(module_mode == "train")` -> `model.train(True)`
+    eval-mode.running-stats-follow-module-mode: `before = model[1].running_mean.clone()` -> `before = model[1].running_mean`
 """
 
 # --8<-- [start:main]
@@ -40,9 +45,14 @@ for module_mode in ("train", "eval"):
             "out": out.detach(),
             "stats_moved": not torch.equal(model[1].running_mean, before),
         }
-# --8<-- [end:main]
 
-# --8<-- [start:asserts]
+for (module_mode, grad_mode), cell in cells.items():
+    print(f"{module_mode:5} {grad_mode:7} graph: {cell['graph']!s:5} running stats moved: {cell['stats_moved']}")
+    #> train grad    graph: True  running stats moved: True
+    #> train no_grad graph: False running stats moved: True
+    #> eval  grad    graph: True  running stats moved: False
+    #> eval  no_grad graph: False running stats moved: False
+
 # claim: eval-mode.graph-follows-grad-mode
 assert cells["train", "grad"]["graph"] and cells["eval", "grad"]["graph"]
 assert not cells["train", "no_grad"]["graph"] and not cells["eval", "no_grad"]["graph"]
@@ -56,4 +66,4 @@ assert not torch.allclose(cells["train", "grad"]["out"], cells["eval", "grad"]["
 assert cells["train", "grad"]["stats_moved"] and cells["train", "no_grad"]["stats_moved"]
 assert not cells["eval", "grad"]["stats_moved"]
 assert not cells["eval", "no_grad"]["stats_moved"]
-# --8<-- [end:asserts]
+# --8<-- [end:main]

@@ -31,7 +31,7 @@ def forward(model, x, grad):
         ptr = t.untyped_storage().data_ptr()
         if ptr not in params and ptr != x.data_ptr():
             saved[ptr] = t.untyped_storage().nbytes()
-        return t
+        return t.detach()  # not t itself: that would make a reference cycle
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), torch.set_grad_enabled(grad):
         out = model(x)

@@ -7,6 +7,10 @@ Claims:
     measurements.item-accumulation-stays-flat: With `running_loss += loss.item()` the
         saved bytes stay at one iteration's worth however many iterations run, and
         under `torch.no_grad()` they stay at zero.
+
+Counter-cases:
+    measurements.loss-accumulation-grows-linearly: `kept = kept_bytes_per_iteration(lambda total, loss: total + loss)  # running_loss += loss` -> `kept = kept_bytes_per_iteration(lambda total, loss: total + loss.item())`
+    measurements.item-accumulation-stays-flat: `kept = kept_bytes_per_iteration(lambda total, loss: total + loss.item())` -> `kept = kept_bytes_per_iteration(lambda total, loss: total + loss)`
 """
 
 # --8<-- [start:main]
@@ -50,6 +54,8 @@ def kept_bytes_per_iteration(accumulate, grad=True):
 # claim: measurements.loss-accumulation-grows-linearly
 kept = kept_bytes_per_iteration(lambda total, loss: total + loss)  # running_loss += loss
 one = kept[0]
+print(kept[:3], "...", kept[-1])
+#> [99844, 199688, 299532] ... 1996880
 assert one > 0
 assert all(k == (i + 1) * one for i, k in enumerate(kept)), kept
 

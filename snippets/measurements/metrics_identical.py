@@ -7,6 +7,10 @@ Claims:
     measurements.train-mode-changes-metrics: The same classifier evaluated in `train()`
         mode gives different predictions and metrics, and a `train()`-mode forward pass
         updates BatchNorm's running statistics even under `torch.no_grad()`.
+
+Counter-cases:
+    measurements.metrics-identical-with-no-grad: `model.eval()  # both passes in eval mode` -> `model.train()`
+    measurements.train-mode-changes-metrics: `model.train()` -> `model.eval()`
 """
 
 # --8<-- [start:main]
@@ -48,7 +52,7 @@ def metrics(logits):
 
 
 # claim: measurements.metrics-identical-with-no-grad
-model.eval()
+model.eval()  # both passes in eval mode
 with_graph, without_graph = evaluate(no_grad=False), evaluate(no_grad=True)
 assert with_graph.grad_fn is not None and without_graph.grad_fn is None
 assert torch.equal(with_graph.detach(), without_graph)

@@ -9,6 +9,11 @@ Claims:
     measurements.params-among-saved: In grad mode some weights are among the saved
         tensors (not the first layer's, whose input needs no gradient), and they cost
         nothing extra because the model holds them anyway.
+
+Counter-cases:
+    measurements.grad-mode-saves-activations: `_, totals, _ = saved_bytes(model, torch.randn(batch, *shape), "grad")` -> `_, totals, _ = saved_bytes(model, torch.randn(batch, *shape), "no_grad")`
+    measurements.no-grad-saves-nothing: `for mode in ("no_grad", "inference_mode"):` -> `for mode in ("grad", "inference_mode"):`
+    measurements.params-among-saved: `_, totals, _ = saved_bytes(mlp, torch.randn(32, 256), "grad")` -> `_, totals, _ = saved_bytes(mlp, torch.randn(32, 256, requires_grad=True), "grad")`
 """
 
 # --8<-- [start:main]
@@ -28,7 +33,7 @@ def saved_bytes(model, x, mode):
         ptr = t.untyped_storage().data_ptr()
         kind = "param" if ptr in params else "input" if ptr == x.data_ptr() else "activation"
         seen[ptr] = (kind, t.untyped_storage().nbytes())
-        return t
+        return t.detach()  # not t itself: that would make a reference cycle
 
     ctx = {"grad": contextlib.nullcontext(), "no_grad": torch.no_grad(), "inference_mode": torch.inference_mode()}[mode]
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), ctx:
@@ -62,6 +67,13 @@ for name, (model, shape) in models.items():
     per_sample = []
     for batch in (8, 32, 128):
         _, totals, _ = saved_bytes(model, torch.randn(batch, *shape), "grad")
+        print(name, batch, totals)
+        #> mlp 8 {'activation': 32768, 'param': 1069056, 'input': 8192}
+        #> mlp 32 {'activation': 131072, 'param': 1069056, 'input': 32768}
+        #> mlp 128 {'activation': 524288, 'param': 1069056, 'input': 131072}
+        #> cnn 8 {'activation': 1967104, 'param': 22016, 'input': 98304}
+        #> cnn 32 {'activation': 7868416, 'param': 22016, 'input': 393216}
+        #> cnn 128 {'activation': 31473664, 'param': 22016, 'input': 1572864}
         assert totals["activation"] > 0, name
         per_sample.append(totals["activation"] / batch)
     assert max(per_sample) <= 1.01 * min(per_sample), (name, per_sample)

@@ -148,7 +148,7 @@ def saved_bytes_of_forward(model: nn.Module, x: torch.Tensor, mode: str):
         k = _key(t)
         kind = "param" if k in param_keys else "input" if k == input_key else "activation"
         rec.storages[k] = (kind, _nbytes(t))
-        return t
+        return t.detach()  # not t itself: that would make a reference cycle
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), mode_context(mode):
         out = model(x)
