@@ -1,4 +1,4 @@
-"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff.
+"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff, lighthouse.
 
 Virtualenvs are reused between runs: a fresh one costs ~40 s (torch alone is most of it).
 TORCH_VERSION overrides the pinned torch, for the CI matrix.
@@ -83,6 +83,18 @@ def claims_diff(session: nox.Session) -> None:
     """Markdown report of the claims added, changed or removed since BASE (default: merge base with main)."""
     install(session, "claims-diff")
     session.run("python", "-m", "harness.claims_diff", *session.posargs, env={"PYTHONPATH": "tests"})
+
+
+LIGHTHOUSE = "lighthouse@12.8.2"  # from the npm registry; drives the system's chromium
+
+
+@nox.session
+def lighthouse(session: nox.Session) -> None:
+    """Lighthouse accessibility, performance and page weight of every page; writes docs/results/lighthouse.json."""
+    install(session, "docs")
+    session.run("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", "build/node", LIGHTHOUSE,
+                external=True)  # fmt: skip
+    session.run("python", "tests/bench/lighthouse.py", "--lighthouse", "build/node/node_modules/.bin/lighthouse")
 
 
 @nox.session

@@ -23,3 +23,16 @@ def test_quickstart_is_two_lines_serve_and_test():
 def test_ci_runs_the_readme_test_line_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert quickstart_lines()[1] in ci
+
+
+def test_readme_lighthouse_table_is_the_recorded_run():
+    """The README's Lighthouse figures are rendered from docs/results/lighthouse.json, never typed."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("lighthouse", ROOT / "tests" / "bench" / "lighthouse.py")
+    lighthouse = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lighthouse)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    data = json.loads((ROOT / "docs" / "results" / "lighthouse.json").read_text(encoding="utf-8"))
+    assert readme == lighthouse.readme_with_table(readme, data), "run: python tests/bench/lighthouse.py --readme"
