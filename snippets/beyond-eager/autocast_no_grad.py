@@ -6,9 +6,9 @@ Claims:
         `torch.no_grad()` and in grad mode; under `no_grad` it has no `grad_fn`, in grad
         mode it has one.
     beyond-eager.autocast-cache-casts-once: Within one autocast region, two forward
-        passes of a linear layer cast its weight and bias to bfloat16 once (4 `_to_copy`
-        calls, counted with `torch.profiler`: 2 for the parameters, 2 for the input),
-        under `no_grad` as in grad mode; they cast them twice (6 calls) under
+        passes of a linear layer cast its weight and bias to bfloat16 once, under
+        `no_grad` as in grad mode: `torch.profiler` counts 4 `aten::_to_copy` calls,
+        where casting weight, bias and input in each pass takes 6; it counts 6 under
         `inference_mode`, with `cache_enabled=False`, in two separate autocast regions,
         and when the parameters do not require grad.
     beyond-eager.autocast-no-grad-then-grad: A `no_grad` forward pass inside an

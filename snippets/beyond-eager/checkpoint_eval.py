@@ -128,6 +128,7 @@ with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     out = checkpoint(block, x)  # use_reentrant omitted
 messages = [str(w.message) for w in caught]
+assert len(messages) == 2
 print(len(messages), messages[1])
 #> 2 None of the inputs have requires_grad=True. Gradients will be None
 assert "the use_reentrant parameter should be passed explicitly" in messages[0]

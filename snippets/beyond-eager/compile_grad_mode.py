@@ -82,9 +82,11 @@ with torch.no_grad():
     compiled(x)
 print(len(calls))
 #> 1
+assert len(calls) == 1
 compiled(x)  # grad mode: a new graph
 print(len(calls))
 #> 2
+assert len(calls) == 2
 with torch.inference_mode():  # third mode
     compiled(x)
 print(len(calls))

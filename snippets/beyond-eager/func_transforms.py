@@ -85,7 +85,7 @@ with torch.inference_mode():
     tangent_inference = tangent_of_sin(x)
 print(tangent_no_grad is None, tangent_inference is None)
 #> False True
-assert torch.allclose(tangent_no_grad, x.cos())
+assert tangent_no_grad is not None and torch.allclose(tangent_no_grad, x.cos())
 assert tangent_inference is None  # inference mode disables forward AD
 
 for mode in (torch.no_grad, torch.inference_mode):
