@@ -61,10 +61,9 @@ def count_casts(mode=contextlib.nullcontext, cache_enabled=True, regions=1):
     """Run two forward passes and count the casts (aten::_to_copy) they make."""
     with profile() as prof:
         if regions == 1:
-            with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=cache_enabled):
-                with mode():
-                    model(x)
-                    model(x)
+            with torch.autocast("cpu", dtype=torch.bfloat16, cache_enabled=cache_enabled), mode():
+                model(x)
+                model(x)
         else:
             for _ in range(2):
                 with torch.autocast("cpu", dtype=torch.bfloat16), mode():

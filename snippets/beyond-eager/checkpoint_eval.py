@@ -77,7 +77,7 @@ assert checkpoint_bytes == 65_536 == x.untyped_storage().nbytes()
 import warnings
 
 import torch
-from torch.utils.checkpoint import checkpoint
+from torch.utils.checkpoint import checkpoint  # noqa: F811 (each section runs on its own)
 
 torch.manual_seed(0)
 block = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8))
@@ -115,10 +115,10 @@ assert messages == [] and out.grad_fn is not None
 
 # claim: beyond-eager.checkpoint-default-warns
 # --8<-- [start:default]
-import warnings
+import warnings  # noqa: F811 (each section runs on its own)
 
 import torch
-from torch.utils.checkpoint import checkpoint
+from torch.utils.checkpoint import checkpoint  # noqa: F811 (each section runs on its own)
 
 torch.manual_seed(0)
 block = torch.nn.Linear(8, 8)

@@ -57,7 +57,7 @@ out_grad.sum().backward()
 compiled_grads = [p.grad.clone() for p in model.parameters()]
 model.zero_grad()
 model(x).sum().backward()  # the same pass, eager
-assert all(torch.allclose(a, p.grad) for a, p in zip(compiled_grads, model.parameters()))
+assert all(torch.allclose(a, p.grad) for a, p in zip(compiled_grads, model.parameters(), strict=True))
 # --8<-- [end:records]
 
 # claim: beyond-eager.compile-one-graph-per-grad-mode
