@@ -15,11 +15,16 @@ Claims:
         function is honoured: called in grad mode, the result computed inside the block
         has no `grad_fn`, the one computed outside has one, and the function is captured
         as one graph (one backend call).
+    beyond-eager.compile-inference-tensor-input: Under `no_grad`, calling a compiled
+        model on an inference tensor (made under `inference_mode`) after calling it on a
+        normal tensor compiles a second graph (2 backend calls); further calls with
+        either kind of input compile nothing more.
 
 Counter-cases:
     beyond-eager.compile-follows-grad-mode: `with torch.no_grad():  # compiled, no_grad` -> `with torch.enable_grad():`
     beyond-eager.compile-one-graph-per-grad-mode: `with torch.inference_mode():  # third mode` -> `with torch.no_grad():`
     beyond-eager.compile-inner-no-grad: `with torch.no_grad():  # inside the compiled function` -> `with torch.enable_grad():`
+    beyond-eager.compile-inference-tensor-input: `with torch.inference_mode():  # the data is made here` -> `with torch.no_grad():`
 
 Torch: >=2.13
 """
@@ -135,3 +140,39 @@ assert recorded.grad_fn is not None
 assert not_recorded.grad_fn is None and not not_recorded.requires_grad
 assert len(calls) == 1  # one graph: the block did not break it
 # --8<-- [end:inner]
+
+# claim: beyond-eager.compile-inference-tensor-input
+# --8<-- [start:inference_input]
+import torch
+
+calls = []
+
+
+def counting_backend(gm, example_inputs):
+    calls.append(1)
+    return gm.forward
+
+
+torch._dynamo.reset()
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+compiled = torch.compile(model, backend=counting_backend)
+x = torch.randn(3, 4)
+with torch.inference_mode():  # the data is made here
+    x_inference = torch.randn(3, 4)
+
+with torch.no_grad():
+    compiled(x)
+    print(len(calls))
+    #> 1
+    compiled(x_inference)  # same grad mode, an inference tensor as input
+    print(len(calls))
+    #> 2
+    assert len(calls) == 2
+    for _ in range(3):
+        compiled(x)
+        compiled(x_inference)
+print(len(calls))
+#> 2
+assert len(calls) == 2
+# --8<-- [end:inference_input]
