@@ -4,7 +4,7 @@ Claims:
     detach.float-warns-without-detach: In grad mode, `float(t)` on a tensor that
         requires grad returns the right value and emits a UserWarning that
         suggests `detach()`; under `torch.no_grad()` the same call emits none,
-        and neither do `.item()` and `float(t.detach())`.
+        and neither do `.item()`, `int(t)` and `float(t.detach())`.
 
 Counter-cases:
     detach.float-warns-without-detach: `with torch.no_grad():  # grad mode off` -> `with torch.enable_grad():  # grad mode on`
@@ -25,12 +25,13 @@ loss = (torch.ones(3, requires_grad=True) * 2).sum()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")  # record every warning
     assert loss.item() == 6.0
+    assert int(loss) == 6  # int() does not check
     assert float(loss.detach()) == 6.0  # detached first
     with torch.no_grad():  # grad mode off
         assert float(loss) == 6.0
 print(len(caught))
 #> 0
-assert caught == []  # none of the three warned
+assert caught == []  # none of the four warned
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")

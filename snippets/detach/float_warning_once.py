@@ -2,8 +2,8 @@
 
 Claims:
     detach.float-warning-once: The `float()` warning is emitted once per
-        process: after it, `float()` or `int()` on another tensor that requires
-        grad emits none, even with `warnings.simplefilter("always")`.
+        process: after it, `float()` or `complex()` on another tensor that
+        requires grad emits none, even with `warnings.simplefilter("always")`.
 
 Counter-cases:
     detach.float-warning-once: `assert float(a) == 2.0  # the first conversion` -> `assert float(a.detach()) == 2.0  # the first conversion`
@@ -24,7 +24,7 @@ with warnings.catch_warnings(record=True) as first:
     assert float(a) == 2.0  # the first conversion
 with warnings.catch_warnings(record=True) as later:
     warnings.simplefilter("always")  # Python would show a repeated warning ...
-    assert float(b) == 3.0 and int(b) == 3 and float(a) == 2.0
+    assert float(b) == 3.0 and complex(b) == 3 and float(a) == 2.0
 print(len(first), len(later))
 #> 1 0
 assert later == []  # ... but torch does not emit it again
