@@ -18,7 +18,7 @@ Claims:
     detach.running-sum-in-training-keeps-nodes: In a training loop that calls
         `backward()` every step, a tensor-valued running total keeps no saved
         tensors (backward frees them) but grows by one `AddBackward0` node per
-        step, and calling `backward()` on the total afterwards raises "Trying to
+        step, each linked to that step's emptied graph, and calling `backward()` on the total afterwards raises "Trying to
         backward through the graph a second time".
 
 Counter-cases:
@@ -27,6 +27,7 @@ Counter-cases:
     detach.running-sum-keeps-graphs: `total += loss  # a tensor: keeps this batch's graph` -> `total += loss.item()  # a tensor: keeps this batch's graph`
     detach.running-sum-keeps-graphs: `total += loss.item()  # a float: only `loss` holds a graph` -> `total += loss  # a float: only `loss` holds a graph`
     detach.running-sum-in-training-keeps-nodes: `loss.backward()  # frees this step's saved tensors` -> `loss.backward(retain_graph=True)  # frees this step's saved tensors`
+    detach.running-sum-in-training-keeps-nodes: `total += loss  # a tensor: keeps this step's nodes` -> `total += loss.detach()  # a tensor: keeps this step's nodes`
 """
 
 # claim: detach.item-returns-python-number
@@ -87,7 +88,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
 
 print(held)
 #> [17408, 34816, 52224, 69632, 87040]
-assert held == [17_408 * n for n in range(1, 6)]  # every batch's activations are kept
+assert held == [17_408 * n for n in range(1, 6)]  # every batch's saved tensors are kept
 (grad,) = torch.autograd.grad(total, model[0].weight)  # all five graphs are still there
 assert grad.shape == (64, 4)
 # --8<-- [end:running_sum_eval]
@@ -167,7 +168,7 @@ def count_nodes(node, name):
     return sum(type(node).__name__ == name for node in seen)
 
 
-total, held, adds = 0.0, [], []
+total, held, adds, linked = 0.0, [], [], []
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     for inputs, targets in batches:
         loss = F.mse_loss(model(inputs), targets)
@@ -177,11 +178,13 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         total += loss  # a tensor: keeps this step's nodes
         held.append(held_bytes())
         adds.append(count_nodes(total.grad_fn, "AddBackward0"))
+        linked.append(count_nodes(total.grad_fn, "MseLossBackward0"))  # each step's loss node
 
-print(held, adds)
-#> [0, 0, 0, 0, 0] [1, 2, 3, 4, 5]
-assert held == [0] * 5  # no activations kept ...
+print(held, adds, linked)
+#> [0, 0, 0, 0, 0] [1, 2, 3, 4, 5] [1, 2, 3, 4, 5]
+assert held == [0] * 5  # no saved tensors kept ...
 assert adds == [1, 2, 3, 4, 5]  # ... but one more node every step
+assert linked == [1, 2, 3, 4, 5]  # ... and every step's emptied graph behind it
 try:
     total.backward()  # backward through the first step again
 except RuntimeError as error:
