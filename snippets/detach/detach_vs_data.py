@@ -9,6 +9,10 @@ Claims:
         `.data` bumps only the separate version counter of the `.data` tensor,
         not the original's, so backward runs without complaint and returns a
         wrong gradient (zeros instead of `exp(x)`).
+
+Counter-cases:
+    detach.inplace-caught: `out.detach().zero_()  # shares storage and version counter with `out`` -> `out.detach().clone().zero_()  # shares storage and version counter with `out``
+    detach.data-silent-wrong-grad: `d = out.data  # same storage, but a version counter of its own` -> `d = out.detach()  # same storage, but a version counter of its own`
 """
 
 # claim: detach.inplace-caught
@@ -23,9 +27,10 @@ out.detach().zero_()  # shares storage and version counter with `out`
 assert out._version == 1  # the change is recorded
 try:
     loss.backward()
-    raise AssertionError("backward used an overwritten value")
-except RuntimeError as e:
-    msg = str(e)
+except RuntimeError as error:
+    msg = str(error)
+    print(msg[:msg.index(", which")])
+    #> one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [3]]
     assert msg.startswith(
         "one of the variables needed for gradient computation has been "
         "modified by an inplace operation: [torch.FloatTensor [3]], which is "
@@ -46,6 +51,8 @@ d = out.data  # same storage, but a version counter of its own
 d.zero_()
 assert d._version == 1 and out._version == 0  # autograd cannot tell
 loss.backward()  # no error ...
+print(x.grad)
+#> tensor([0., 0., 0.])
 assert torch.equal(x.grad, torch.zeros(3))  # ... and a wrong gradient
 assert not torch.allclose(x.grad, torch.tensor([0.0, 1.0, 2.0]).exp())  # correct one
 # --8<-- [end:data]

@@ -7,36 +7,44 @@ Claims:
     detach.detach-keeps-the-graph-you-need: Inside a training step, detaching
         a copy for logging or as a stop-gradient target leaves the loss's graph
         intact: backward still works and fills the parameters' gradients.
+
+Counter-cases:
+    detach.detach-still-builds-graph: `with torch.no_grad():  # nothing is recorded` -> `with torch.enable_grad():  # nothing is recorded`
+    detach.detach-keeps-the-graph-you-need: `logged = pred.detach()  # for a logger: no graph, same numbers` -> `logged = pred  # for a logger: no graph, same numbers`
 """
-
-
-def count_saved(fn):
-    """How many tensors autograd saves for backward while fn runs."""
-    import torch
-
-    saved = []
-    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
-        fn()
-    return len(saved)
-
 
 # claim: detach.detach-still-builds-graph
 # --8<-- [start:eval]
 import torch
 from torch import nn
 
+
+def count_saved(fn):
+    """How many tensors autograd saves for backward while fn runs."""
+    saved = []
+
+    def pack(t):
+        saved.append(t.shape)  # record, keep no reference to the tensor
+        return t.detach()  # detach: the hook must not reference its input
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return len(saved)
+
+
+def with_no_grad():
+    with torch.no_grad():  # nothing is recorded
+        return model(x)
+
+
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
 x = torch.randn(4, 8)
 
-assert count_saved(lambda: model(x).detach()) > 0  # graph built, then dropped
-
-
-def with_no_grad():
-    with torch.no_grad():
-        return model(x)
-
-
+with_detach = count_saved(lambda: model(x).detach())
+print(with_detach, count_saved(with_no_grad))
+#> 4 0
+assert with_detach > 0  # graph built, then dropped
 assert count_saved(with_no_grad) == 0  # never built
 assert torch.equal(model(x).detach(), with_no_grad())  # same numbers
 # --8<-- [end:eval]
@@ -55,6 +63,8 @@ logged = pred.detach()  # for a logger: no graph, same numbers
 target = pred.detach().mean(0)  # a stop-gradient target
 loss = ((pred - target) ** 2).mean()
 loss.backward()  # the graph of `pred` is still intact
+print(type(loss.grad_fn).__name__, logged.grad_fn)
+#> MeanBackward0 None
 assert model.weight.grad is not None
 assert logged.grad_fn is None and pred.grad_fn is not None
 # --8<-- [end:train]

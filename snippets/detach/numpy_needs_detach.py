@@ -5,23 +5,33 @@ Claims:
         a RuntimeError that suggests `detach()`; `.detach().cpu().numpy()` works,
         and so does `.numpy()` on an output computed under `torch.no_grad()`.
     detach.numpy-shares-memory: On CPU, `.cpu()` returns the tensor itself, so
-        the array from `.detach().cpu().numpy()` shares memory with the original tensor, so writing to the array changes
-        the tensor; `.numpy(force=True)` shares it too.
+        the array from `.detach().cpu().numpy()` shares memory with the
+        original tensor and writing to the array changes the tensor;
+        `.numpy(force=True)` shares it too, and `.copy()` gives an independent
+        array.
+
+Counter-cases:
+    detach.numpy-refuses-grad: `out = model(x)  # recorded: requires grad` -> `out = model(x).detach()  # recorded: requires grad`
+    detach.numpy-shares-memory: `safe = t.detach().cpu().numpy().copy()  # an independent copy` -> `safe = t.detach().cpu().numpy()  # an independent copy`
+    detach.numpy-shares-memory: `arr = d.cpu().numpy()` -> `arr = d.cpu().numpy().copy()`
 """
 
 # claim: detach.numpy-refuses-grad
 # --8<-- [start:refuses]
+# Requires: pip install numpy
 import torch
 
 torch.manual_seed(0)
 model = torch.nn.Linear(3, 2)
 x = torch.randn(4, 3)
-out = model(x)
+out = model(x)  # recorded: requires grad
 try:
     out.numpy()
-    raise AssertionError("numpy() accepted a tensor that requires grad")
-except RuntimeError as e:
-    assert str(e) == ("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+except RuntimeError as error:
+    print(error)
+    #> Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.
+    assert str(error) == "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+
 
 arr = out.detach().cpu().numpy()  # the usual idiom
 assert arr.shape == (4, 2)
@@ -31,6 +41,7 @@ with torch.no_grad():
 
 # claim: detach.numpy-shares-memory
 # --8<-- [start:shares]
+# Requires: pip install numpy
 import torch
 
 t = torch.zeros(3, requires_grad=True)
@@ -45,4 +56,6 @@ assert t[1].item() == 8.0
 safe = t.detach().cpu().numpy().copy()  # an independent copy
 safe[2] = 9.0
 assert t[2].item() == 0.0
+print(t.detach())
+#> tensor([7., 8., 0.])
 # --8<-- [end:shares]

@@ -10,6 +10,10 @@ Claims:
         existed before entering inference mode stay normal tensors, even when a
         train-mode forward inside it updates BatchNorm statistics in place, so
         training can continue afterwards.
+
+Counter-cases:
+    inference-mode.lazy-state-breaks-training: `self.mean.mul_(0.9).add_(0.1 * x.detach().mean(0))  # in place` -> `self.mean = 0.9 * self.mean + 0.1 * x.detach().mean(0)  # in place`
+    inference-mode.existing-state-stays-normal: `model(torch.randn(8, 4))  # train mode: running statistics updated in place` -> `model.eval()(torch.randn(8, 4))  # train mode: running statistics updated in place`
 """
 
 # claim: inference-mode.lazy-state-breaks-training
@@ -43,9 +47,10 @@ def first_evaluation_then_train(evaluation_context):
 
 try:
     first_evaluation_then_train(torch.inference_mode)
-    raise AssertionError("in-place update of an inference buffer succeeded")
-except RuntimeError as e:
-    assert str(e).startswith("Inplace update to inference tensor outside InferenceMode is not allowed.")
+except RuntimeError as error:
+    print(str(error).split(".")[0])
+    #> Inplace update to inference tensor outside InferenceMode is not allowed
+    assert str(error).startswith("Inplace update to inference tensor outside InferenceMode is not allowed.")
 
 first_evaluation_then_train(torch.no_grad)  # the same code works
 # --8<-- [end:lazy]

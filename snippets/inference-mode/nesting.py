@@ -12,6 +12,11 @@ Claims:
         inference mode turns grad mode on but leaves inference mode on, so
         nothing is recorded and `torch.autograd.grad` fails; the same code
         inside `torch.no_grad()` works.
+
+Counter-cases:
+    inference-mode.disable-with-false: `with torch.inference_mode(False):  # switched off here` -> `with torch.inference_mode(True):  # switched off here`
+    inference-mode.false-enables-grad: `with torch.inference_mode(False):  # inside no_grad` -> `with torch.no_grad():  # inside no_grad`
+    inference-mode.enable-grad-does-not-exit: `with torch.inference_mode():  # the evaluation context` -> `with torch.no_grad():  # the evaluation context`
 """
 
 # claim: inference-mode.disable-with-false
@@ -20,13 +25,15 @@ import torch
 
 with torch.inference_mode():
     a = torch.ones(2)
-    with torch.inference_mode(False):
+    with torch.inference_mode(False):  # switched off here
         assert not torch.is_inference_mode_enabled()
         b = torch.ones(2)
     assert torch.is_inference_mode_enabled()  # restored on exit
     c = torch.ones(2)
 
 assert a.is_inference() and c.is_inference()
+print(a.is_inference(), b.is_inference(), c.is_inference())
+#> True False True
 assert not b.is_inference()  # created with inference mode off
 # --8<-- [end:nesting]
 
@@ -37,7 +44,7 @@ import torch
 w = torch.ones(2, requires_grad=True)
 with torch.no_grad():
     assert (w * 2).grad_fn is None  # no_grad: not recorded
-    with torch.inference_mode(False):
+    with torch.inference_mode(False):  # inside no_grad
         assert torch.is_grad_enabled()  # grad mode is back on
         assert (w * 2).grad_fn is not None  # recorded
     assert not torch.is_grad_enabled()
@@ -61,14 +68,15 @@ def input_gradient():
 recorded = []
 
 
-with torch.inference_mode():
+with torch.inference_mode():  # the evaluation context
     with torch.enable_grad():
         assert torch.is_grad_enabled() and torch.is_inference_mode_enabled()
     try:
         input_gradient()
-        raise AssertionError("autograd ran inside inference mode")
-    except RuntimeError as e:
-        assert str(e) == ("element 0 of tensors does not require grad and does not have a grad_fn")
+    except RuntimeError as error:
+        print(error)
+        #> element 0 of tensors does not require grad and does not have a grad_fn
+        assert str(error) == "element 0 of tensors does not require grad and does not have a grad_fn"
 assert recorded == [False]  # nothing was recorded
 
 with torch.no_grad():

@@ -9,20 +9,25 @@ Claims:
         inference mode is not tracked as a view (`_is_view()` is False and
         `_base` is None), while under `torch.no_grad()` the view records its
         base.
+
+Counter-cases:
+    inference-mode.no-version-counter: `with torch.inference_mode():  # a is made here` -> `with torch.no_grad():  # a is made here`
+    inference-mode.no-view-tracking: `with torch.inference_mode():  # a and va are made here` -> `with torch.no_grad():  # a and va are made here`
 """
 
 # claim: inference-mode.no-version-counter
 # --8<-- [start:version]
 import torch
 
-with torch.inference_mode():
+with torch.inference_mode():  # a is made here
     a = torch.zeros(3)
     a.add_(1)  # allowed inside inference mode, no version bump
 try:
     version = a._version
-    raise AssertionError("inference tensor has a version counter")
-except RuntimeError as e:
-    assert str(e) == "Inference tensors do not track version counter."
+except RuntimeError as error:
+    print(error)
+    #> Inference tensors do not track version counter.
+    assert str(error) == "Inference tensors do not track version counter."
 
 with torch.no_grad():
     b = torch.zeros(3)
@@ -37,13 +42,15 @@ assert b._version == 2  # ... even in inference mode
 # --8<-- [start:view]
 import torch
 
-with torch.inference_mode():
+with torch.inference_mode():  # a and va are made here
     a = torch.zeros(4)
     va = a[:2]
 with torch.no_grad():
     b = torch.zeros(4)
     vb = b[:2]
 
+print(va._is_view(), vb._is_view())
+#> False True
 assert not va._is_view() and va._base is None  # no view bookkeeping
 assert vb._is_view() and vb._base is b
 assert va.data_ptr() == a.data_ptr()  # still the same memory

@@ -4,6 +4,9 @@ Claims:
     inference-mode.thread-local: A thread started inside
         `torch.inference_mode()` runs with inference mode off and grad mode on,
         and the tensors it creates are normal tensors.
+
+Counter-cases:
+    inference-mode.thread-local: `t = threading.Thread(target=worker)` -> `t = threading.Thread(target=lambda: torch.inference_mode()(worker)())`
 """
 
 # --8<-- [start:main]
@@ -25,5 +28,7 @@ with torch.inference_mode():
     t.start()
     t.join()
 
+print(seen)
+#> {'inference': False, 'grad': True, 'tensor_is_inference': False}
 assert seen == {"inference": False, "grad": True, "tensor_is_inference": False}
 # --8<-- [end:main]
