@@ -7,7 +7,7 @@ Claims:
         entering `no_grad` in the thread's own code disables it there.
 
 Counter-cases:
-    no-grad.threads-do-not-inherit: `seen = run_in_thread(handle_request)  # a thread started inside no_grad` -> `seen = handle_request()  # a thread started inside no_grad`
+    no-grad.threads-do-not-inherit: `thread = threading.Thread(target=handle_request)  # a thread started inside no_grad` -> `thread = threading.Thread(target=torch.no_grad()(handle_request))  # a thread started inside no_grad`
     no-grad.threads-do-not-inherit: `@torch.no_grad()  # the handler disables grad in its own thread` -> `@torch.enable_grad()  # the handler disables grad in its own thread`
 """
 
@@ -19,41 +19,39 @@ import torch
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 2)
 inputs = torch.randn(3, 4)
-
-
-def run_in_thread(target):
-    result = {}
-    thread = threading.Thread(target=lambda: result.update(target()))
-    thread.start()
-    thread.join()
-    return result
+seen = {}
 
 
 def handle_request():  # e.g. a web server's request handler
     out = model(inputs)
-    return {"grad_mode": torch.is_grad_enabled(), "grad_fn": type(out.grad_fn).__name__}
+    seen.update(grad_mode=torch.is_grad_enabled(), grad_fn=type(out.grad_fn).__name__)
 
 
 with torch.no_grad():
     assert not torch.is_grad_enabled()  # the main thread: off
-    seen = run_in_thread(handle_request)  # a thread started inside no_grad
+    thread = threading.Thread(target=handle_request)  # a thread started inside no_grad
+    thread.start()
+    thread.join()
 print(seen)
 #> {'grad_mode': True, 'grad_fn': 'AddmmBackward0'}
 assert seen["grad_mode"] is True  # the worker: on
 assert seen["grad_fn"] == "AddmmBackward0"  # and it recorded a graph
 
+seen.clear()
 torch.set_grad_enabled(False)  # a "global" switch at start-up...
-seen = run_in_thread(handle_request)
+thread = threading.Thread(target=handle_request)
+thread.start()
+thread.join()
 torch.set_grad_enabled(True)
 assert seen["grad_mode"] is True  # ...does not reach new threads either
 # --8<-- [end:inherit]
 
 # --8<-- [start:other-way]
-import threading
+from threading import Event, Thread
 
 import torch
 
-entered, release = threading.Event(), threading.Event()
+entered, release = Event(), Event()
 
 
 def worker():
@@ -62,7 +60,7 @@ def worker():
         release.wait()
 
 
-thread = threading.Thread(target=worker)
+thread = Thread(target=worker)
 thread.start()
 entered.wait()  # the worker is now inside its no_grad block
 main_mode = torch.is_grad_enabled()
@@ -81,23 +79,18 @@ import torch
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 2)
 inputs = torch.randn(3, 4)
-
-
-def run_in_thread(target):
-    result = {}
-    thread = threading.Thread(target=lambda: result.update(target()))
-    thread.start()
-    thread.join()
-    return result
+seen = {}
 
 
 @torch.no_grad()  # the handler disables grad in its own thread
 def handle_request():
     out = model(inputs)
-    return {"grad_mode": torch.is_grad_enabled(), "grad_fn": type(out.grad_fn).__name__}
+    seen.update(grad_mode=torch.is_grad_enabled(), grad_fn=type(out.grad_fn).__name__)
 
 
-seen = run_in_thread(handle_request)
+thread = threading.Thread(target=handle_request)
+thread.start()
+thread.join()
 print(seen)
 #> {'grad_mode': False, 'grad_fn': 'NoneType'}
 assert seen["grad_mode"] is False
