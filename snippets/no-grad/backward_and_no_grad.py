@@ -27,6 +27,7 @@ except RuntimeError as error:
     #> element 0 of tensors does not require grad and does not have a grad_fn
     assert str(error) == "element 0 of tensors does not require grad and does not have a grad_fn"
 assert w.grad is None
+assert (w * w).sum().grad_fn is not None  # the same loss outside no_grad is recorded
 # --8<-- [end:error]
 
 # --8<-- [start:inside]
@@ -37,6 +38,7 @@ w = torch.tensor([1.0, 2.0], requires_grad=True)
 loss = (w * w).sum()  # recorded in grad mode
 with torch.no_grad():
     loss.backward()  # the graph already exists; no_grad does not stop the engine
+    assert not torch.is_grad_enabled()  # and this ran inside no_grad
 print(w.grad)
 #> tensor([2., 4.])
 assert w.grad is not None and torch.equal(w.grad, torch.tensor([2.0, 4.0]))
@@ -44,6 +46,7 @@ assert w.grad is not None and torch.equal(w.grad, torch.tensor([2.0, 4.0]))
 loss = (w * w).sum()  # a second recorded pass
 with torch.no_grad():
     loss.backward()
+    assert not torch.is_grad_enabled()
 print(w.grad)
 #> tensor([4., 8.])
 assert torch.equal(w.grad, torch.tensor([4.0, 8.0]))  # added to what was there

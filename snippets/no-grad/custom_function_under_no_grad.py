@@ -34,6 +34,7 @@ class Square(torch.autograd.Function):
 
 
 w = torch.tensor([1.0, 2.0], requires_grad=True)
+assert w.requires_grad  # the input requires grad
 with torch.no_grad():  # the Function is applied here
     out = Square.apply(w)
 print(calls, out.grad_fn, out.requires_grad)

@@ -47,6 +47,7 @@ for fn in (with_parens, bare):
         fn(w)
         assert not torch.is_grad_enabled()  # the call did not switch grad mode back on
 assert (with_parens.__name__, with_parens.__doc__) == ("with_parens", "Doubles x.")
+assert (w * 2).grad_fn is not None  # outside the functions the same operation records
 assert (bare.__name__, bare.__doc__) == ("bare", "Triples x.")
 # --8<-- [end:forms]
 
@@ -74,4 +75,5 @@ assert (frozen.__name__, frozen.__doc__) == ("frozen", "Doubles x without record
 with torch.no_grad():
     frozen(w)
     assert not torch.is_grad_enabled()
+assert (w * 2).grad_fn is not None  # outside the function the same operation records
 # --8<-- [end:set-grad-enabled]

@@ -29,11 +29,11 @@ async def predict(x):
 coroutine = predict(torch.ones(1))  # the wrapper enters and leaves no_grad here
 try:
     coroutine.send(None)  # what an event loop does when the coroutine is awaited
-except StopIteration as done:
+except StopIteration as done:  # the coroutine returned
     enabled_inside, pred = done.value
+    assert enabled_inside is True
 print(enabled_inside, type(pred.grad_fn).__name__)
 #> True MulBackward0
-assert enabled_inside is True
 assert pred.grad_fn is not None
 # --8<-- [end:async]
 

@@ -57,4 +57,5 @@ assert not torch.is_grad_enabled()  # the caller now runs in no_grad
 assert (pred * w).grad_fn is None
 gen.close()  # finishing the generator runs the with block's exit
 assert torch.is_grad_enabled()
+assert (pred * w).grad_fn is not None  # recorded again
 # --8<-- [end:leak]

@@ -37,9 +37,10 @@ with torch.no_grad():
 
 try:
     with torch.no_grad():  # the block that raises
+        assert not torch.is_grad_enabled()
         raise ValueError("evaluation failed")
-except ValueError:
-    pass
+except ValueError as error:
+    assert str(error) == "evaluation failed"
 print(torch.is_grad_enabled())
 #> True
 assert torch.is_grad_enabled()  # restored on the way out of the exception

@@ -38,6 +38,7 @@ y = w * 3
 y.register_hook(lambda grad: modes.append(("tensor hook", torch.is_grad_enabled())))
 loss = Square.apply(y).sum()
 with torch.enable_grad():
+    assert torch.is_grad_enabled()  # the caller: grad mode on
     loss.backward()  # create_graph=False, the default
 print(modes)
 #> [('Function.backward', False), ('tensor hook', False)]
@@ -68,6 +69,7 @@ y = w * 3
 y.register_hook(lambda grad: modes.append(("tensor hook", torch.is_grad_enabled())))
 loss = Square.apply(y).sum()
 with torch.no_grad():
+    assert not torch.is_grad_enabled()  # the caller: grad mode off
     (grad,) = torch.autograd.grad(loss, w, create_graph=True)
 print(modes, type(grad.grad_fn).__name__)
 #> [('Function.backward', True), ('tensor hook', True)] MulBackward0

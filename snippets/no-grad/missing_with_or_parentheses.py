@@ -47,5 +47,6 @@ assert y.grad_fn is not None  # still recorded
 
 torch.set_grad_enabled(False)  # unlike no_grad(), this constructor switches the mode
 assert (w * 2).grad_fn is None
-torch.set_grad_enabled(True)
+torch.set_grad_enabled(True)  # only another call switches it back
+assert torch.is_grad_enabled()
 # --8<-- [end:bare-call]

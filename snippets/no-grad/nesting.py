@@ -68,6 +68,7 @@ with torch.no_grad():  # a block that restores on exit
     torch.set_grad_enabled(True)  # takes effect for the rest of the block...
     assert (w * 2).grad_fn is not None
     torch.set_grad_enabled(False)  # a plain call made inside the block...
+    assert not torch.is_grad_enabled()
 print(torch.is_grad_enabled())
 #> True
 assert torch.is_grad_enabled()  # ...is undone: the exit restores the entry value
@@ -75,6 +76,8 @@ assert torch.is_grad_enabled()  # ...is undone: the exit restores the entry valu
 torch.set_grad_enabled(False)  # the same with grad mode off on entry
 with torch.no_grad():
     torch.set_grad_enabled(True)
-assert not torch.is_grad_enabled()  # the plain True call did not outlive the block
+    assert torch.is_grad_enabled()  # in force inside the block...
+assert not torch.is_grad_enabled()  # ...but it did not outlive the block
 torch.set_grad_enabled(True)
+assert torch.is_grad_enabled()
 # --8<-- [end:set-grad-enabled]

@@ -28,6 +28,7 @@ model(torch.ones(1, 2)).sum().backward()  # fills .grad
 before = model.weight.detach().clone()
 with torch.no_grad():
     optimizer.step()  # inside no_grad
+    assert not torch.is_grad_enabled()
 print(torch.equal(model.weight, before))
 #> False
 assert not torch.equal(model.weight, before)  # the step happened

@@ -39,6 +39,7 @@ assert seen["grad_fn"] == "AddmmBackward0"  # and it recorded a graph
 
 seen.clear()
 torch.set_grad_enabled(False)  # a "global" switch at start-up...
+assert not torch.is_grad_enabled()  # off in the main thread
 thread = threading.Thread(target=handle_request)
 thread.start()
 thread.join()
@@ -52,10 +53,12 @@ from threading import Event, Thread
 import torch
 
 entered, release = Event(), Event()
+worker_mode = []
 
 
 def worker():
     with torch.no_grad():
+        worker_mode.append(torch.is_grad_enabled())
         entered.set()
         release.wait()
 
@@ -68,7 +71,8 @@ release.set()
 thread.join()
 print(main_mode)
 #> True
-assert main_mode is True  # the worker's no_grad did not switch the main thread
+assert worker_mode == [False]  # the worker was in no_grad...
+assert main_mode is True  # ...and that did not switch the main thread
 # --8<-- [end:other-way]
 
 # --8<-- [start:fix]
