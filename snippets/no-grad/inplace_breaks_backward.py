@@ -7,10 +7,10 @@ Claims:
         `RuntimeError` that begins "one of the variables needed for gradient computation
         has been modified by an inplace operation"; the same `backward()` called before
         the change fills `.grad`.
-    no-grad.step-between-forward-and-backward: `optimizer.step()` (which updates the
-        parameters in place with grad mode off) called between a forward pass and the
-        `backward()` of a loss from that pass makes that `backward()` raise the same
-        error; with the step after the last `backward()`, every `backward()` works.
+    no-grad.step-between-forward-and-backward: `optimizer.step()` called between a
+        forward pass and the `backward()` of a loss from that pass makes that `backward()`
+        raise the same error; with the step after the last `backward()`, every
+        `backward()` works.
 
 Counter-cases:
     no-grad.inplace-under-no-grad-breaks-backward: `model[2].weight.mul_(0.5)  # in place, under no_grad` -> `model[2].weight.mul(0.5)  # in place, under no_grad`

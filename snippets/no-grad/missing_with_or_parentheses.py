@@ -16,6 +16,8 @@ Counter-cases:
 """
 
 # --8<-- [start:with-class]
+import sys
+
 import torch
 
 # claim: no-grad.with-without-parentheses-raises
@@ -25,7 +27,11 @@ try:
     with torch.no_grad:  # the class itself
         body_ran = True
 except (TypeError, AttributeError) as error:  # TypeError from Python 3.11 on, AttributeError on 3.10
-    assert "context manager protocol" in str(error) or str(error) == "__enter__"
+    if sys.version_info >= (3, 11):
+        expected_type, expected_text = TypeError, "does not support the context manager protocol"
+    else:
+        expected_type, expected_text = AttributeError, "__enter__"
+    assert isinstance(error, expected_type) and expected_text in str(error)
 print(body_ran, torch.is_grad_enabled())
 #> False True
 assert body_ran is False  # the body never ran
