@@ -8,11 +8,13 @@ Claims:
         `FutureWarning` ("Decorating classes is deprecated ...") and replaces the class
         with a plain function that runs only construction under `no_grad`: its methods
         run in grad mode.
+
+Counter-cases:
+    no-grad.async-body-not-covered: `coroutine.send(None)  # what an event loop does when the coroutine is awaited` -> `torch.no_grad()(coroutine.send)(None)  # what an event loop does when the coroutine is awaited`
+    no-grad.class-decorator-constructor-only: `@torch.no_grad()  # decorates the class` -> `@lambda cls: cls  # decorates the class`
 """
 
 # --8<-- [start:async]
-import warnings
-
 import torch
 
 # claim: no-grad.async-body-not-covered
@@ -27,18 +29,25 @@ async def predict(x):
 coroutine = predict(torch.ones(1))  # the wrapper enters and leaves no_grad here
 try:
     coroutine.send(None)  # what an event loop does when the coroutine is awaited
-except StopIteration as done:
+except StopIteration as done:  # the coroutine returned
     enabled_inside, pred = done.value
-assert enabled_inside is True
+    assert enabled_inside is True
+print(enabled_inside, type(pred.grad_fn).__name__)
+#> True MulBackward0
 assert pred.grad_fn is not None
 # --8<-- [end:async]
 
 # --8<-- [start:class]
+import warnings
+
+import torch
+
 # claim: no-grad.class-decorator-constructor-only
+w = torch.tensor([1.0], requires_grad=True)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
 
-    @torch.no_grad()
+    @torch.no_grad()  # decorates the class
     class Scorer:
         def __init__(self):
             self.built_in_no_grad = not torch.is_grad_enabled()
@@ -47,7 +56,9 @@ with warnings.catch_warnings(record=True) as caught:
             return x * w
 
 
-assert caught[0].category is FutureWarning
+assert len(caught) == 1 and caught[0].category is FutureWarning
+print(caught[0].category.__name__, str(caught[0].message).split(".")[0])
+#> FutureWarning Decorating classes is deprecated and will be disabled in future versions
 assert str(caught[0].message).startswith("Decorating classes is deprecated")
 scorer = Scorer()
 assert scorer.built_in_no_grad  # __init__ ran under no_grad

@@ -5,9 +5,13 @@ Claims:
         `torch.set_grad_enabled(False)` call, runs in grad mode and records a graph, and a
         `no_grad` block entered in a worker thread does not affect the main thread; only
         entering `no_grad` in the thread's own code disables it there.
+
+Counter-cases:
+    no-grad.threads-do-not-inherit: `thread = threading.Thread(target=handle_request)  # a thread started inside no_grad` -> `thread = threading.Thread(target=torch.no_grad()(handle_request))  # a thread started inside no_grad`
+    no-grad.threads-do-not-inherit: `@torch.no_grad()  # the handler disables grad in its own thread` -> `@torch.enable_grad()  # the handler disables grad in its own thread`
 """
 
-# --8<-- [start:setup]
+# --8<-- [start:inherit]
 import threading
 
 import torch
@@ -15,64 +19,84 @@ import torch
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 2)
 inputs = torch.randn(3, 4)
-
-
-def run_in_thread(target):
-    result = {}
-    thread = threading.Thread(target=lambda: result.update(target()))
-    thread.start()
-    thread.join()
-    return result
+seen = {}
 
 
 def handle_request():  # e.g. a web server's request handler
     out = model(inputs)
-    return {"grad_mode": torch.is_grad_enabled(), "grad_fn": out.grad_fn}
+    seen.update(grad_mode=torch.is_grad_enabled(), grad_fn=type(out.grad_fn).__name__)
 
 
-# --8<-- [end:setup]
-
-# --8<-- [start:inherit]
 with torch.no_grad():
     assert not torch.is_grad_enabled()  # the main thread: off
-    seen = run_in_thread(handle_request)
+    thread = threading.Thread(target=handle_request)  # a thread started inside no_grad
+    thread.start()
+    thread.join()
+print(seen)
+#> {'grad_mode': True, 'grad_fn': 'AddmmBackward0'}
 assert seen["grad_mode"] is True  # the worker: on
-assert seen["grad_fn"] is not None  # and it recorded a graph
+assert seen["grad_fn"] == "AddmmBackward0"  # and it recorded a graph
 
+seen.clear()
 torch.set_grad_enabled(False)  # a "global" switch at start-up...
-seen = run_in_thread(handle_request)
+assert not torch.is_grad_enabled()  # off in the main thread
+thread = threading.Thread(target=handle_request)
+thread.start()
+thread.join()
 torch.set_grad_enabled(True)
 assert seen["grad_mode"] is True  # ...does not reach new threads either
 # --8<-- [end:inherit]
 
 # --8<-- [start:other-way]
-entered, release = threading.Event(), threading.Event()
+from threading import Event, Thread
+
+import torch
+
+entered, release = Event(), Event()
+worker_mode = []
 
 
 def worker():
     with torch.no_grad():
+        worker_mode.append(torch.is_grad_enabled())
         entered.set()
         release.wait()
 
 
-thread = threading.Thread(target=worker)
+thread = Thread(target=worker)
 thread.start()
 entered.wait()  # the worker is now inside its no_grad block
 main_mode = torch.is_grad_enabled()
 release.set()
 thread.join()
-assert main_mode is True  # the worker's no_grad did not switch the main thread
+print(main_mode)
+#> True
+assert worker_mode == [False]  # the worker was in no_grad...
+assert main_mode is True  # ...and that did not switch the main thread
 # --8<-- [end:other-way]
 
-
 # --8<-- [start:fix]
+import threading
+
+import torch
+
+torch.manual_seed(0)
+model = torch.nn.Linear(4, 2)
+inputs = torch.randn(3, 4)
+seen = {}
+
+
 @torch.no_grad()  # the handler disables grad in its own thread
-def handle_request_no_grad():
-    return handle_request()
+def handle_request():
+    out = model(inputs)
+    seen.update(grad_mode=torch.is_grad_enabled(), grad_fn=type(out.grad_fn).__name__)
 
 
-with torch.no_grad():
-    seen = run_in_thread(handle_request_no_grad)
+thread = threading.Thread(target=handle_request)
+thread.start()
+thread.join()
+print(seen)
+#> {'grad_mode': False, 'grad_fn': 'NoneType'}
 assert seen["grad_mode"] is False
-assert seen["grad_fn"] is None
+assert seen["grad_fn"] == "NoneType"  # nothing recorded
 # --8<-- [end:fix]

@@ -7,28 +7,37 @@ Claims:
         at `None`, and modifying the view in place after the block raises a `RuntimeError`
         starting "A view was created in no_grad mode and is being modified inplace with
         grad mode enabled".
+
+Counter-cases:
+    no-grad.views-look-attached: `with torch.no_grad():  # the view is taken here` -> `with torch.enable_grad():  # the view is taken here`
+    no-grad.views-look-attached: `head = w[:2]  # a view: shares w's storage` -> `head = w[:2].clone()  # a view: shares w's storage`
 """
 
 # --8<-- [start:main]
 import torch
 
 w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-with torch.no_grad():
+with torch.no_grad():  # the view is taken here
     head = w[:2]  # a view: shares w's storage
 
+print(head.requires_grad, head.grad_fn)
+#> True None
 assert head.requires_grad  # inherited from the base it views...
 assert head.grad_fn is None  # ...but nothing links it back to w
 
 loss = (head * 2).sum()  # grad mode again: this records a graph
 assert loss.grad_fn is not None
 loss.backward()
+print(w.grad)
+#> None
 assert w.grad is None  # no gradient ever reached w
 
 try:
     head.add_(1)
-except RuntimeError as err:
-    message = str(err)
-else:
-    message = ""
-assert message.startswith("A view was created in no_grad mode and is being modified inplace with grad mode enabled")
+except RuntimeError as error:
+    print(str(error).split(".")[0])
+    #> A view was created in no_grad mode and is being modified inplace with grad mode enabled
+    assert str(error).startswith(
+        "A view was created in no_grad mode and is being modified inplace with grad mode enabled"
+    )
 # --8<-- [end:main]

@@ -7,6 +7,12 @@ Claims:
     no-grad.factory-requires-grad-kept: Inside `no_grad`, a factory call with
         `requires_grad=True`, a new `nn.Parameter` and the parameters of a newly built
         module all have `requires_grad=True`, and they train normally once the block ends.
+
+Counter-cases:
+    no-grad.existing-state-unchanged: `out = model(x)  # the forward pass` -> `out = model.eval()(x)  # the forward pass`
+    no-grad.existing-state-unchanged: `out = model(x)  # the forward pass` -> `out = model.requires_grad_(False)(x)  # the forward pass`
+    no-grad.factory-requires-grad-kept: `bias = torch.zeros(2, requires_grad=True)` -> `bias = torch.zeros(2) * 1`
+    no-grad.factory-requires-grad-kept: `head = torch.nn.Linear(2, 2)  # a new module` -> `head = torch.nn.Linear(2, 2).requires_grad_(False)  # a new module`
 """
 
 # --8<-- [start:existing]
@@ -16,19 +22,29 @@ import torch
 torch.manual_seed(0)
 model = torch.nn.Linear(3, 2)  # training mode, parameters require grad
 x = torch.ones(3, requires_grad=True)
-with torch.no_grad():
+with torch.no_grad():  # enter no_grad
+    out = model(x)  # the forward pass
+    print(model.training, [p.requires_grad for p in model.parameters()], x.requires_grad)
+    #> True [True, True] True
     assert model.training  # no_grad is not eval()
     assert all(p.requires_grad for p in model.parameters())
     assert x.requires_grad
-    assert model(x).grad_fn is None  # only what is computed here is affected
+    assert out.grad_fn is None  # only what is computed here is affected
 # --8<-- [end:existing]
 
 # --8<-- [start:factory]
+import torch
+
 # claim: no-grad.factory-requires-grad-kept
+torch.manual_seed(0)
+model = torch.nn.Linear(3, 2)
+x = torch.ones(3)
 with torch.no_grad():
     bias = torch.zeros(2, requires_grad=True)
     scale = torch.nn.Parameter(torch.ones(2))
-    head = torch.nn.Linear(2, 2)
+    head = torch.nn.Linear(2, 2)  # a new module
+    print(bias.requires_grad, scale.requires_grad, [p.requires_grad for p in head.parameters()])
+    #> True True [True, True]
     assert bias.requires_grad and bias.is_leaf
     assert scale.requires_grad
     assert all(p.requires_grad for p in head.parameters())
