@@ -75,7 +75,9 @@ def parse(path: Path, source: str, claim_ids: set[str] | None = None, strict: bo
         if match is None:
             if strict:
                 raise SnippetError(
-                    path, line, f"malformed counter-case {raw.strip()!r}: write `    <claim-id>: `<old line>` -> `<new line>``"
+                    path,
+                    line,
+                    f"malformed counter-case {raw.strip()!r}: write `    <claim-id>: `<old line>` -> `<new line>``",
                 )
             continue
         claim, old, new = match[1], match[2].strip(), match[3].strip()
