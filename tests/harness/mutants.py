@@ -583,7 +583,10 @@ class CounterCasesItem(pytest.Item):
             snippet = parse(self.path)
         except SnippetError:
             pytest.skip("the snippet does not parse: its run item reports why")
-        requirements.check(self, snippet.requires, snippet.torch)
+        try:
+            requirements.check(self, snippet.requires, snippet.torch)
+        except pytest.skip.Exception as skip:  # its own reason line, next to the run item's
+            raise pytest.skip.Exception(f"counter-cases not run: {skip.msg}", _use_item_location=True) from None
         try:
             report, problems = problems_of(self.path, root)
         except HarnessCrash as exc:
