@@ -1,4 +1,4 @@
-"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff.
+"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff, mutants.
 
 Virtualenvs are reused between runs: a fresh one costs ~40 s (torch alone is most of it).
 TORCH_VERSION overrides the pinned torch, for the CI matrix.
@@ -83,6 +83,16 @@ def claims_diff(session: nox.Session) -> None:
     """Markdown report of the claims added, changed or removed since BASE (default: merge base with main)."""
     install(session, "claims-diff")
     session.run("python", "-m", "harness.claims_diff", *session.posargs, env={"PYTHONPATH": "tests"})
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Every snippet's mutants and declared counter-cases: survivors, claims no change makes fail, kill rate."""
+    install(session, "test")
+    session.run(
+        "python", "-m", "harness.mutants", "--json", "build/mutants/totals.json", *session.posargs,
+        env={"PYTHONPATH": "tests"},
+    )  # fmt: skip
 
 
 @nox.session

@@ -627,6 +627,20 @@ def summary_line(data: dict, reports: dict) -> str:
 # ------------------------------------------------------------------ `nox -s mutants`
 
 
+def _cannot_run(snippet: Snippet) -> str:
+    """Why this machine cannot run the snippet ("" when it can), importing torch only for CUDA."""
+    if snippet.torch:
+        from packaging.specifiers import SpecifierSet
+        from packaging.version import Version
+
+        version = Version(_torch_version().split("+")[0])
+        if version not in SpecifierSet(snippet.torch):
+            return f"applies to torch {snippet.torch}; this is torch {version}"
+    if "cuda" in snippet.requires and not requirements.cuda_available():
+        return requirements.missing_reason()
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -641,7 +655,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.paths:
         wanted = [(root / p).resolve() for p in args.paths]
         files = [f for f in files if any(f == w or w in f.parents for w in wanted)]
-    sandbox.warm_up()
     start = time.perf_counter()
     reports, problems = {}, []
     for path in files:
@@ -650,8 +663,9 @@ def main(argv: list[str] | None = None) -> int:
         except SnippetError as exc:
             problems.append(f"{path.relative_to(root)}:{exc.line}: {exc.message}")
             continue
-        if "cuda" in snippet.requires and not requirements.cuda_available():
-            print(f"skipped {path.relative_to(root)}: {requirements.missing_reason()}")
+        reason = "" if (root / CACHE_DIR / f"{cache_key(snippet)}.json").is_file() else _cannot_run(snippet)
+        if reason:  # a cached outcome needs neither torch in this process nor the forkserver
+            print(f"skipped {path.relative_to(root)}: {reason}")
             continue
         report, found = problems_of(path, root, args.jobs)
         if report is not None:
