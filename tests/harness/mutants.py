@@ -57,6 +57,7 @@ EQUIVALENT = re.compile(r"#\s*equivalent:\s*(\S.*?)\s*$")
 CACHE_DIR = Path("build") / "mutants"
 JOBS = 2  # two at a time: the machines this runs on have two cores
 HARNESS_FILES = ("mutants.py", "counter.py", "sandbox.py", "snippet.py", "outputs.py")
+KINDS = ("assert", "not-run", "error", "timeout")
 MIN_TIMEOUT = 5.0  # a mutant gets 10x the original's run time, at least this, at most the snippet's timeout
 
 _HITS = "__mutants_hits__"
@@ -484,6 +485,10 @@ def _summarize(report: dict, snippet: Snippet) -> dict:
     applicable = count["killed"] + count["survived"] + count["hung"]
     report["counts"] = {**count, "mutants": sum(count.values()), "applicable": applicable,
                         "declared": sum(r["origin"] == "declared" for r in results)}  # fmt: skip
+    for kind in KINDS:  # how the mutators' mutants were killed
+        report["counts"][f"by_{kind.replace('-', '_')}"] = sum(
+            r["kind"] == kind for r in results if r["origin"] == "mutator" and r["outcome"] == "killed"
+        )
     report["score"] = round(count["killed"] / applicable, 4) if applicable else None
     kills: dict[str, list[dict]] = {c.id: [] for c in snippet.claims}
     for r in results:
@@ -542,6 +547,7 @@ def problems_of(path: Path, root: Path, jobs: int = JOBS) -> tuple[dict | None, 
 
 def totals(reports: dict[str, dict]) -> dict:
     keys = ("mutants", "killed", "survived", "equivalent", "hung", "invalid", "applicable", "declared")
+    keys += tuple(f"by_{kind.replace('-', '_')}" for kind in KINDS)
     overall = {k: sum(r["counts"][k] for r in reports.values() if "counts" in r) for k in keys}
     overall["score"] = round(overall["killed"] / overall["applicable"], 4) if overall["applicable"] else None
     claims = {
@@ -617,7 +623,9 @@ def summary_line(data: dict, reports: dict) -> str:
     score = f"{100 * o['score']:.1f}%" if o["score"] is not None else "n/a"
     cached = sum(r["cached"] for r in reports.values())
     return (
-        f"mutants: {o['mutants']} over {len(reports)} snippets ({cached} from the cache): {o['killed']} killed, "
+        f"mutants: {o['mutants']} over {len(reports)} snippets ({cached} from the cache): {o['killed']} killed "
+        f"({o['by_assert']} by a failing assert, {o['by_not_run']} by an assert that no longer runs, {o['by_error']} by "
+        f"another error, {o['by_timeout']} by a hang in the mutated claim's region), "
         f"{o['equivalent']} equivalent, {o['survived']} survived, {o['hung']} hung, {o['invalid']} invalid (skipped); "
         f"kill rate {score} of {o['applicable']} applicable; {o['declared']} declared counter-cases; "
         f"claims with no killing mutant: {len(data['unkillable'])}"
