@@ -635,6 +635,25 @@ def summary_line(data: dict, reports: dict) -> str:
 # ------------------------------------------------------------------ `nox -s mutants`
 
 
+def markdown(data: dict, reports: dict) -> str:
+    rows = [
+        "| snippet | mutants | killed | equivalent | survived | score | claims with no counter-case |",
+        "| --- | --: | --: | --: | --: | --: | --- |",
+    ]
+    for path, info in data["snippets"].items():
+        score = f"{100 * info['score']:.0f}%" if info["score"] is not None else "–"
+        none = ", ".join(f"`{cid}`" for cid in reports[path].get("unkillable", [])) or "–"
+        survived = info["survived"] + info["hung"]
+        rows.append(
+            f"| `{path}` | {info['mutants']} | {info['killed']} | {info['equivalent']} | {survived} | {score} | {none} |"
+        )
+    o = data["overall"]
+    score = f"{100 * o['score']:.1f}%" if o["score"] is not None else "–"
+    rows.append(f"| **all** | {o['mutants']} | {o['killed']} | {o['equivalent']} | {o['survived'] + o['hung']} | {score} | "
+                f"{len(data['unkillable'])} claims |")  # fmt: skip
+    return "\n".join(rows)
+
+
 def _cannot_run(snippet: Snippet) -> str:
     """Why this machine cannot run the snippet ("" when it can), importing torch only for CUDA."""
     if snippet.torch:
@@ -657,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--jobs", type=int, default=JOBS)
     parser.add_argument("--json", type=Path, help="also write the totals to this file")
+    parser.add_argument("--markdown", action="store_true", help="also print the per-snippet table (for the README)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     files = discover(root)
@@ -691,6 +711,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nProblems:")
         for problem in problems:
             print(f"  {problem}")
+    if args.markdown:
+        print("\n" + markdown(data, reports))
     print(f"\n{summary_line(data, reports)}; {time.perf_counter() - start:.1f} s")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
