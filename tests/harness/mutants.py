@@ -508,7 +508,7 @@ def _summarize(report: dict, snippet: Snippet) -> dict:
                     f"it fails claim(s) {', '.join(r['claims'])} instead ({r['detail']})")  # fmt: skip
                 problems.append(
                     f"{rel}:{r['line']}: declared counter-case for {r['claim']} ({r['description']}) does not make "
-                    f"an assert of that claim fail: {r['outcome'] if r['outcome'] != 'killed' else 'killed'}; {why}"
+                    f"an assert of that claim fail: {r['outcome']}; {why}"
                 )
         for cid, found in kills.items():
             if not found:
@@ -695,7 +695,10 @@ def main(argv: list[str] | None = None) -> int:
         if reason:  # a cached outcome needs neither torch in this process nor the forkserver
             print(f"skipped {path.relative_to(root)}: {reason}")
             continue
-        report, found = problems_of(path, root, args.jobs)
+        try:
+            report, found = problems_of(path, root, args.jobs)
+        except HarnessCrash as exc:
+            report, found = None, [str(exc)]
         if report is not None:
             reports[report["snippet"]] = report
         problems += found
