@@ -589,6 +589,10 @@ class CounterCasesItem(pytest.Item):
             snippet = parse(self.path)
         except SnippetError:
             pytest.skip("the snippet does not parse: its run item reports why")
+        try:  # the declared counter-cases are checked on every machine, even where the snippet cannot run
+            counter.parse(snippet.path, snippet.source, {c.id for c in snippet.claims})
+        except SnippetError as exc:
+            raise MutantFailure(f"{self.path.relative_to(root)}:{exc.line}: {exc.message}") from None
         try:
             requirements.check(self, snippet.requires, snippet.torch)
         except pytest.skip.Exception as skip:  # its own reason line, next to the run item's
