@@ -6,8 +6,8 @@ sandbox's forkserver (no new torch import per mutant, two at a time). Two source
 
 - **Domain mutators**, applied one site at a time to the code outside asserts and prints:
   grad-mode context managers and decorators (`no_grad`, `enable_grad`, `inference_mode`,
-  `set_grad_enabled(...)`) removed, `inference_mode` swapped for `no_grad`, a constant mode
-  flipped; `eval()` <-> `train()`; `.detach()`, `.detach_()`, `.item()`, `.clone()`, `.data`
+  `set_grad_enabled(...)`) removed, `inference_mode` and `enable_grad` swapped for `no_grad`, a
+  constant mode flipped; `eval()` <-> `train()`; `.detach()`, `.detach_()`, `.item()`, `.clone()`, `.data`
   and `.requires_grad_(...)` removed; `del x` removed; `requires_grad=`, `retain_graph=` and
   `x.requires_grad = ...` flipped; `torch.equal(a, b)` compared with `a` on both sides.
 - **Declared counter-cases** (`Counter-cases:` in the docstring, read by `harness.counter`):
@@ -171,10 +171,15 @@ class _Sites(ast.NodeVisitor):
         self.add("remove", node, start, end, _IDENTITY if decorator else _NULL, f"without {what}")
         call = node if isinstance(node, ast.Call) else None
         func = call.func if call else node
-        if _name(func) == "inference_mode" and not (call and (call.args or call.keywords)):
+        swaps = {
+            "inference_mode": "no_grad",
+            "enable_grad": "no_grad",
+        }  # at top level, removing enable_grad changes nothing
+        if _name(func) in swaps and not (call and (call.args or call.keywords)):
             fstart, fend = src.span(func)
-            swapped = src.text[fstart:fend][: -len("inference_mode")] + "no_grad"
-            self.add("swap", node, fstart, fend, swapped, f"with `no_grad` instead of `{_short(text)}`")
+            old = _name(func)
+            swapped = src.text[fstart:fend][: -len(old)] + swaps[old]
+            self.add("swap", node, fstart, fend, swapped, f"with `{swaps[old]}` instead of `{_short(text)}`")
         if call is not None:
             flags = list(call.args[:1]) + [k.value for k in call.keywords if k.arg == "mode"]
             for flag in flags:
