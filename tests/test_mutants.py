@@ -129,10 +129,9 @@ def declared(line: str, claims: str = "    demo.one: A statement.\n") -> str:
             "the old line `z = 3` must match exactly one line of the code, it matches no line",
         ),
         ("    demo.one: `y = x * 2` -> `y = x`", "it matches lines 13, 14 (make it unique with a trailing comment)"),
-        ("    demo.one: `assert y.sum() == 4` -> `assert y.sum() == 5`", "edits an assert (line 15)"),
         ("    demo.one: `y = x * 2` -> `y = x * 2`", "changes nothing"),
     ],
-    ids=["malformed", "unknown-claim", "no-line", "two-lines", "edits-assert", "no-change"],
+    ids=["malformed", "unknown-claim", "no-line", "two-lines", "no-change"],
 )
 def test_declared_counter_case_errors_name_file_and_line(tmp_path, line, message):
     path = write(tmp_path, "declared.py", declared(line))
@@ -165,6 +164,24 @@ def test_declared_counter_case_kills_its_claim_or_fails(tmp_path):
     report, problems = check(tmp_path, "invalid.py", invalid)
     assert report["results"][-1]["outcome"] == "invalid"
     assert any("does not make an assert of that claim fail: invalid" in p for p in problems), problems
+
+
+def test_an_edited_assert_counts_only_when_another_assert_fails(tmp_path):
+    text = declared("    demo.one: `assert y.sum() == 4` -> `assert y.sum() == 5`")
+    _, problems = check(tmp_path, "own.py", text)
+    assert any("does not make an assert of that claim fail: killed" in p for p in problems), problems
+    text = declared("    demo.one: `assert x.sum() == 2  # the call inside` -> `assert x.mul_(2).sum() == 4`")
+    text = text.replace("y = x * 2\ny = x * 2\n", "assert x.sum() == 2  # the call inside\ny = x * 2\n")
+    report, problems = check(tmp_path, "other.py", text)
+    assert problems == []
+    assert report["claims"]["demo.one"][0]["sentence"].endswith("(line 13) this assert fails: `y.sum() == 4`")
+
+
+def test_future_imports_and_functions_are_instrumented(tmp_path):
+    text = SOUND.replace("import torch\n", "from __future__ import annotations\n\nimport torch\n", 1)
+    text = text.replace("assert y.grad_fn is None", "def check(t):\n    assert t.grad_fn is None\n\n\ncheck(y)")
+    report, problems = check(tmp_path, "future.py", text)
+    assert problems == [] and report["claims"]["demo.sound"][0]["sentence"].endswith("`t.grad_fn is None`")
 
 
 def test_expected_exception_no_longer_raised_kills_through_the_handler_assert(tmp_path):
@@ -227,6 +244,9 @@ def test_cache_reuses_outcomes_until_the_key_changes(tmp_path, monkeypatch):
     assert mutants.cache_key(snippet, harness) != key  # and torch's version
     rerun, _ = check(tmp_path, "sound.py", SOUND + "# a changed byte\n")
     assert rerun["cached"] is False
+    helper = write(tmp_path, "helper.py", "VALUE = 1\n")  # a file the snippet imports is in the key too
+    importing = write(tmp_path, "importing.py", SOUND.replace("import torch\n", "import helper\nimport torch\n", 1))
+    assert mutants._helpers(parse(importing)) == [helper]
 
 
 HANG = '''"""Case.

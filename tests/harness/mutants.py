@@ -27,8 +27,9 @@ counter-case that does not kill its claim fails. A surviving mutant whose line c
 `# equivalent: <reason>` is counted as equivalent (reviewed), not as a survivor; such a comment
 on a line where no mutant survives is stale and fails.
 
-Outcomes are cached in build/mutants/<sha256>.json, keyed by the snippet's bytes, the harness code
-and the torch and Python versions, so a warm run re-runs nothing.
+Outcomes are cached in build/mutants/<sha256>.json, keyed by the snippet's bytes (and those of a
+file next to it that it imports), the harness code and the torch and Python versions, so a warm
+run re-runs nothing.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ HARNESS_FILES = ("mutants.py", "counter.py", "sandbox.py", "snippet.py", "output
 KINDS = ("assert", "not-run", "error", "timeout")
 MIN_TIMEOUT = 5.0  # a mutant gets 10x the original's run time, at least this, at most the snippet's timeout
 
-_HITS = "__mutants_hits__"
+# Each assert records its line in a set kept on the builtins module: no statement has to come
+# first in the file (a `from __future__` import must), and functions see it too.
+_HITS = '__import__("builtins").__dict__.setdefault("__mutants_hits__", set())'
 _DONE = "__mutants_done__"
 _DONE_RE = re.compile(rf"{_DONE} \[([0-9, ]*)\]")
 _NULL = '__import__("contextlib").nullcontext()'
@@ -163,11 +166,12 @@ class _Sites(ast.NodeVisitor):
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _decorated
 
-    def _grad_context(self, node: ast.AST, decorator: bool) -> None:
+    def _grad_context(self, node: ast.AST, decorator: bool, applied: bool = False) -> None:
+        """``decorator``: it wraps a function (as `@...`, or ``applied`` as `torch.no_grad()(fn)`)."""
         src = self.src
         text = src.seg(node)
         start, end = src.span(node)
-        what = f"the `@{_short(text)}` decorator" if decorator else f"`{_short(text)}`"
+        what = f"the `@{_short(text)}` decorator" if decorator and not applied else f"`{_short(text)}`"
         self.add("remove", node, start, end, _IDENTITY if decorator else _NULL, f"without {what}")
         call = node if isinstance(node, ast.Call) else None
         func = call.func if call else node
@@ -195,6 +199,9 @@ class _Sites(ast.NodeVisitor):
             return  # what is shown, not what is proven
         src = self.src
         name = _name(node.func)
+        if isinstance(node.func, ast.Call) and _name(node.func.func) in GRAD_CONTEXTS:  # `torch.no_grad()(fn)`
+            self._decorators.add(id(node.func))
+            self._grad_context(node.func, decorator=True, applied=True)
         if name in GRAD_CONTEXTS and id(node) not in self._decorators:
             self._grad_context(node, decorator=False)
         if isinstance(node.func, ast.Attribute):
@@ -318,7 +325,7 @@ def generate(snippet: Snippet, declared: list[counter.Declared]) -> list[Mutant]
 def instrument(source: str) -> str:
     """The program with every assert recording that it ran, and a last line reporting which did.
 
-    Each assert gets `__mutants_hits__.add(<line>); ` in front of it on its own line, so line
+    Each assert gets `<the set of hits>.add(<line>); ` in front of it on its own line, so line
     numbers (and the claim markers' regions) stay as they are.
     """
     tree = ast.parse(source)
@@ -327,7 +334,6 @@ def instrument(source: str) -> str:
     for lineno, col in places:
         raw = lines[lineno - 1].encode("utf-8")
         lines[lineno - 1] = (raw[:col] + f"{_HITS}.add({lineno}); ".encode() + raw[col:]).decode("utf-8")
-    lines[0] = f"{_HITS} = set(); " + lines[0]
     text = "".join(lines)
     if not text.endswith("\n"):
         text += "\n"
@@ -384,7 +390,7 @@ def classify(
         return result
     hits = _hits(outcome)
     if hits is not None:  # it ran to the end
-        missing = sorted(baseline - hits)
+        missing = sorted(baseline - hits - ({mutant.line} if mutant.origin == "declared" else set()))
         if missing:
             claims = sorted({cid for line in missing for cid in snippet.claims_at(line)})
             result.outcome, result.kind, result.claims, result.at = "killed", "not-run", claims, missing[0]
@@ -396,7 +402,13 @@ def classify(
         return result
     result.at = outcome.line
     first = (outcome.message or "").splitlines()[0] if outcome.message else outcome.status
-    if outcome.status == "failed" and first.startswith("AssertionError") and outcome.line in asserts:
+    edited_assert = mutant.origin == "declared" and outcome.line == mutant.line  # it broke its own assert
+    if (
+        outcome.status == "failed"
+        and first.startswith("AssertionError")
+        and outcome.line in asserts
+        and not edited_assert
+    ):
         result.outcome, result.kind, result.claims = "killed", "assert", sorted(snippet.claims_at(outcome.line))
         result.detail = f"line {outcome.line}: `{asserts[outcome.line]}` fails"
         check = "check" if asserts[outcome.line].startswith("raise ") else "assert"
@@ -413,8 +425,21 @@ def cache_key(snippet: Snippet, harness: Path | None = None) -> str:
     here = harness or Path(__file__).parent
     for name in HARNESS_FILES:
         digest.update(b"\0" + name.encode() + b"\0" + (here / name).read_bytes())
+    for helper in _helpers(snippet):  # a file next to the snippet that it imports
+        digest.update(b"\0" + helper.name.encode() + b"\0" + helper.read_bytes())
     digest.update(f"\0torch {_torch_version()}\0python {sys.version}".encode())
     return digest.hexdigest()
+
+
+def _helpers(snippet: Snippet) -> list[Path]:
+    names = set()
+    for node in ast.walk(ast.parse(snippet.source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    folder = snippet.path.parent
+    return sorted(folder / f"{name}.py" for name in names if (folder / f"{name}.py").is_file())
 
 
 def _torch_version() -> str:
