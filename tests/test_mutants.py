@@ -338,3 +338,48 @@ def test_ledger_shows_the_counter_case_in_words():
     html = ledger.render_ledger(ledger.Ledger({"demo.x": row}, {"cpu": run, "cuda": None}), "")
     assert "<th>Shown able to fail</th>" in html
     assert "Without <code>torch.no_grad()</code> (line 4) this assert fails: <code>y.grad_fn is None</code>" in html
+
+
+def test_mutators_cover_the_sites_this_site_explains(tmp_path):
+    text = '''"""Case.
+
+Claims:
+    demo.sites: A statement.
+"""
+
+import torch
+
+model = torch.nn.Linear(2, 2).eval()
+w = torch.ones(2, requires_grad=True)
+f = torch.no_grad()(lambda t: t * 2)
+with torch.inference_mode():
+    a = w.clone()
+with torch.enable_grad():
+    b = (w * 2).sum()
+b.backward(retain_graph=True)
+c = w.data
+d = b.item()
+e = torch.equal(w, c)
+del d
+w.requires_grad_()
+assert print(w.detach()) is None
+'''
+    mutants_found = mutants.generate(parse(write(tmp_path, "sites.py", text)), [])
+    described = {(m.line, m.description) for m in mutants_found}
+    assert described == {
+        (9, "`torch.nn.Linear(2, 2).train()` instead of `torch.nn.Linear(2, 2).eval()`"),
+        (10, "with `requires_grad=False` instead of `requires_grad=True`"),
+        (11, "without `torch.no_grad()`"),
+        (12, "without `torch.inference_mode()`"),
+        (12, "with `no_grad` instead of `torch.inference_mode()`"),
+        (13, "without `.clone()`"),
+        (14, "without `torch.enable_grad()`"),
+        (14, "with `no_grad` instead of `torch.enable_grad()`"),
+        (16, "with `retain_graph=False` instead of `retain_graph=True`"),
+        (17, "without `.data`"),
+        (18, "without `.item()`"),
+        (19, "with `torch.equal` comparing `w` with itself instead of with `c`"),
+        (20, "without `del d`"),
+        (21, "without `.requires_grad_()`"),
+    }  # nothing inside the assert or the print
+    assert all(m.source.count("\n") == text.count("\n") for m in mutants_found)  # lines stay where they were
