@@ -358,6 +358,7 @@ with torch.enable_grad():
     b = (w * 2).sum()
 b.backward(retain_graph=True)
 c = w.data
+loader = torch.utils.data.DataLoader([w])
 d = b.item()
 e = torch.equal(w, c)
 del d
@@ -377,9 +378,9 @@ assert print(w.detach()) is None
         (14, "with `no_grad` instead of `torch.enable_grad()`"),
         (16, "with `retain_graph=False` instead of `retain_graph=True`"),
         (17, "without `.data`"),
-        (18, "without `.item()`"),
-        (19, "with `torch.equal` comparing `w` with itself instead of with `c`"),
-        (20, "without `del d`"),
-        (21, "without `.requires_grad_()`"),
+        (19, "without `.item()`"),
+        (20, "with `torch.equal` comparing `w` with itself instead of with `c`"),
+        (21, "without `del d`"),
+        (22, "without `.requires_grad_()`"),
     }  # nothing inside the assert or the print
     assert all(m.source.count("\n") == text.count("\n") for m in mutants_found)  # lines stay where they were

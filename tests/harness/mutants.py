@@ -54,6 +54,7 @@ from harness.snippet import Snippet, SnippetError, discover, parse
 GRAD_CONTEXTS = {"no_grad", "enable_grad", "inference_mode", "set_grad_enabled"}
 REMOVED_METHODS = {"detach", "detach_", "item", "clone", "requires_grad_"}
 FLIPPED_KEYWORDS = {"requires_grad", "retain_graph"}
+MODULES = {"torch", "torchmetrics", "np", "numpy", "F", "nn"}
 EQUIVALENT = re.compile(r"#\s*equivalent:\s*(\S.*?)\s*$")
 CACHE_DIR = Path("build") / "mutants"
 JOBS = 2  # two at a time: the machines this runs on have two cores
@@ -254,7 +255,11 @@ class _Sites(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Attribute(self, node):
-        if node.attr == "data" and isinstance(node.ctx, ast.Load):
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        module = isinstance(root, ast.Name) and root.id in MODULES  # `torch.utils.data` is no tensor's `.data`
+        if node.attr == "data" and isinstance(node.ctx, ast.Load) and not module:
             start, end = self.src.span(node)
             self.add("remove-data", node, start, end, f"({self.src.seg(node.value)})", "without `.data`")
         self.generic_visit(node)
