@@ -22,6 +22,7 @@ from pathlib import Path
 from harness.snippet import SnippetError
 
 HEADER = "Counter-cases:"
+_HEADER = re.compile(r"^Counter-cases:\s*(?:\(.*\))?$")  # an annotation in brackets may follow, as in the docs
 _LINE = re.compile(r"^\s{4}(\S+):\s+`(.+)`\s+->\s+`(.*)`\s*$")
 
 
@@ -61,7 +62,7 @@ def parse(path: Path, source: str, claim_ids: set[str] | None = None, strict: bo
     inside = False
     for offset, raw in enumerate(doc.splitlines()):
         line = first + offset
-        if raw.strip() == HEADER:
+        if _HEADER.match(raw.strip()):
             inside = True
             continue
         if not inside:
