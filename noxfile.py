@@ -1,4 +1,4 @@
-"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff, lighthouse.
+"""Sessions: docs-test (every test), docs (strict build), serve, lint, bench, claims-diff, mutants, lighthouse.
 
 Virtualenvs are reused between runs: a fresh one costs ~40 s (torch alone is most of it).
 TORCH_VERSION overrides the pinned torch, for the CI matrix.
@@ -95,6 +95,16 @@ def lighthouse(session: nox.Session) -> None:
     session.run("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", "build/node", LIGHTHOUSE,
                 external=True)  # fmt: skip
     session.run("python", "tests/bench/lighthouse.py", "--lighthouse", "build/node/node_modules/.bin/lighthouse")
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Every snippet's mutants and declared counter-cases: survivors, claims no change makes fail, kill rate."""
+    install(session, "test")
+    session.run(
+        "python", "-m", "harness.mutants", "--json", "build/mutants/totals.json", *session.posargs,
+        env={"PYTHONPATH": "tests"},
+    )  # fmt: skip
 
 
 @nox.session

@@ -145,7 +145,8 @@ def test_good_project_passes_suite_and_build(tmp_path):
     project = make_project(tmp_path)
     result = run_suite(project, "snippets", "docs")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout  # the snippet, the page's fence check and its copy-and-run check
+    # the snippet, its counter-cases, the page's fence check and its copy-and-run check
+    assert "4 passed" in result.stdout
     built = build(project)
     assert built.returncode == 0, built.stderr
     page = (project / "site" / "index.html").read_text()

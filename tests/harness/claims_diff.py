@@ -30,10 +30,10 @@ from pathlib import Path
 import yaml
 
 from harness import claims as registry
+from harness.counter import for_claim as declared_counter_cases
 from harness.snippet import Snippet
 
 SKIP_RESULTS = re.compile(r"^(bench-|.*\.partial\.json$)")
-_COUNTER = re.compile(r"^\s{4}(\S+):\s+`(.+)`\s+->\s+`(.*)`\s*$")
 
 
 class DiffError(Exception):
@@ -131,19 +131,7 @@ def _asserts(source: str, snippet: Snippet, claim_id: str) -> list[str]:
 
 
 def _counter_cases(source: str, claim_id: str) -> list[str]:
-    doc = ast.get_docstring(ast.parse(source), clean=False) or ""
-    found, inside = [], False
-    for raw in doc.splitlines():
-        if raw.strip() == "Counter-cases:":
-            inside = True
-            continue
-        if inside:
-            match = _COUNTER.match(raw)
-            if match and match[1] == claim_id:
-                found.append(f"`{match[2]}` -> `{match[3]}`")
-            elif raw.strip() and not raw.startswith("    "):
-                inside = False
-    return found
+    return declared_counter_cases(source, claim_id)
 
 
 def _sentence(page: Path, line: int, claim_id: str) -> str:

@@ -38,7 +38,10 @@ def _under(path: Path, folder: Path) -> bool:
 
 class SnippetFile(pytest.File):
     def collect(self):
+        from harness.mutants import CounterCasesItem  # imports harness.results, which imports this module
+
         yield SnippetItem.from_parent(self, name="run")
+        yield CounterCasesItem.from_parent(self, name="counter-cases")  # every claim shown able to fail
 
 
 class NotebookFile(pytest.File):

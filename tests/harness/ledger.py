@@ -233,7 +233,7 @@ def render_ledger(data: Ledger, repo: str) -> str:
             out.append(f"| {platform.upper()} | – | – | – | – | no results recorded yet |")
     out += ["", *_versions(data), "## Claims", ""]
     out.append('<table class="ledger"><thead><tr><th>Claim</th><th>Statement</th><th>Explained on</th>'
-               "<th>Proof</th><th>CPU</th><th>CUDA</th></tr></thead><tbody>")  # fmt: skip
+               "<th>Proof</th><th>Shown able to fail</th><th>CPU</th><th>CUDA</th></tr></thead><tbody>")  # fmt: skip
     for row in data.claims.values():
         page = row.page.removeprefix("docs/")
         page_url = "../" + re.sub(r"\.(md|py)$", "/", page).replace("index/", "") + f"#{row.id}"
@@ -247,6 +247,7 @@ def render_ledger(data: Ledger, repo: str) -> str:
             f"<td>{_inline(row.statement)}{_range_note(row)}</td>",
             f'<td><a href="{page_url}">{page}</a></td>',
             f"<td>{proof}</td>",
+            counter_cases_cell(row, data),
         ]
         for platform in PLATFORMS:
             state, reason = row.status[platform]
@@ -255,6 +256,17 @@ def render_ledger(data: Ledger, repo: str) -> str:
         out.append(f"<tr>{''.join(cells)}</tr>")
     out += ["</tbody></table>", ""]
     return "\n".join(out)
+
+
+def counter_cases_cell(row: Row, data: Ledger, shown: int = 2) -> str:
+    """The changes of the code that were shown to make the claim's asserts fail, in words
+    (harness.mutants stores them under `mutants` in the results file): declared ones first."""
+    for platform in PLATFORMS:
+        sentences = ((data.runs.get(platform) or {}).get("mutants") or {}).get("claims", {}).get(row.id)
+        if sentences:
+            more = f"<br><small>and {len(sentences) - shown} more</small>" if len(sentences) > shown else ""
+            return f"<td>{'<br>'.join(_inline(s[0].upper() + s[1:]) for s in sentences[:shown])}{more}</td>"
+    return "<td>–</td>"
 
 
 def render_myths(myths: list[dict]) -> str:

@@ -7,4 +7,5 @@ pytest_plugins = [
     "harness.results",  # the machine-readable results file
     "harness.copyable",  # every block a reader can copy runs alone, as copied
     "harness.outputs",  # `#> ` output comments match what the snippet printed; --update-outputs
+    "harness.mutants",  # counter-cases: every claim's asserts shown able to fail (mutants, declared edits)
 ]
