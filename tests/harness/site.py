@@ -2,12 +2,16 @@
 
 - Before building, every snippet's section markers and the claims registry are checked
   (pymdownx.snippets does not notice a misspelt end marker); problems fail the build.
-- `[claim: ID]` tokens become badges drawn from the recorded results files.
+- `[claim: ID]` tokens become badges drawn from the recorded results files, each checked on load
+  (harness.schema) and tied to the code it verified: stale and never-passed claims say so in words.
+- `<!-- ledger-counts -->` (the home page) becomes the ledger's counts, not-verified claims included.
+- `DOCS_REQUIRE_RESULTS=1` (the published site) fails on a missing or stale CPU result.
 - The claims ledger and the myths page are generated, never written by hand.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import sys
@@ -23,6 +27,8 @@ from harness import ledger  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
+COUNTS = "<!-- ledger-counts -->"
+log = logging.getLogger("mkdocs.plugins.evalgrad")
 
 
 def on_config(config):
@@ -31,10 +37,13 @@ def on_config(config):
     problems = registry.problems(root, claims)
     if problems:
         raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
-    results = ledger.load_results(root, claims.claim_ids)
+    results = ledger.load_results(root, claims.snippets)
+    for note in results.notes:  # info, not warning: `mkdocs build --strict` would abort on a warning
+        log.info(note)
     data = ledger.build(root, claims.snippets, claims.references, results)
     require_cuda = os.environ.get("DOCS_REQUIRE_CUDA_RESULTS", "") not in ("", "0")
-    errors = ledger.check(data, require_cuda=require_cuda)
+    errors = results.errors + (results.notes if ledger.strict() else [])
+    errors += ledger.check(data, require_cuda=require_cuda, require_results=ledger.strict())
     myths = ledger.load_myths(root)
     errors += ledger.check_myths(myths, data)
     if errors:
@@ -67,6 +76,7 @@ def on_page_content(content, page, config, files):
         return ledger.badge_html(claim, data, f"{to_ledger}#{claim.id}")
 
     content, count = registry.TOKEN.subn(badge, content)
+    content = content.replace(COUNTS, f'<p class="ledger-counts">{ledger.counts_sentence(data)}</p>')
     if count and "</h1>" in content:
         summary = ledger.page_summary(data, page.file.src_uri, to_ledger)
         content = content.replace("</h1>", f"</h1>\n{summary}", 1)
