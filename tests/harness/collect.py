@@ -92,8 +92,16 @@ class _RunItem(pytest.Item):
 class SnippetItem(_RunItem):
     def runtest(self):
         self.snippet = parse(self.path)  # a format error fails here, naming file and line
-        requirements.check(self, self.snippet.requires, self.snippet.torch)
-        self._execute(self.snippet.timeout, self.config.rootpath, self.snippet.threads)
+        snippet = self.snippet
+
+        def uses_cuda():
+            def here(path):
+                return sandbox.run(path, snippet.timeout, self.config.rootpath, threads=snippet.threads)
+
+            requirements.check_uses_cuda(self, snippet.source, snippet.timeout, here)
+
+        requirements.check(self, snippet.requires, snippet.torch, uses_cuda)
+        self._execute(snippet.timeout, self.config.rootpath, snippet.threads)
 
     def reportinfo(self):
         return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"
