@@ -341,7 +341,9 @@ def render_ledger(data: Ledger, repo: str) -> str:
             out.append(f"| {platform.upper()} | – | – | – | – | – | no results recorded yet |")
     out += ["", *_versions(data), "## Claims", "", f'<p class="ledger-counts">{counts_sentence(data)}</p>', ""]
     columns = claim_columns(repo)
-    out.append('<table class="ledger"><thead><tr>' + "".join(f"<th>{h}</th>" for h, _ in columns) + "</tr></thead><tbody>")
+    out.append(
+        '<table class="ledger"><thead><tr>' + "".join(f"<th>{h}</th>" for h, _ in columns) + "</tr></thead><tbody>"
+    )
     for row in data.claims.values():
         out.append("<tr>" + "".join(cell(row) for _, cell in columns) + "</tr>")
     out += ["</tbody></table>", ""]
@@ -376,7 +378,9 @@ def claim_columns(repo: str) -> list[tuple[str, object]]:
         return cell
 
     def verified(row: Row) -> str:
-        return "<td>yes</td>" if row.verified else '<td><span class="claim-status not-verified">not verified</span></td>'
+        return (
+            "<td>yes</td>" if row.verified else '<td><span class="claim-status not-verified">not verified</span></td>'
+        )
 
     return [
         ("Claim", claim),

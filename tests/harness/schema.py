@@ -182,7 +182,9 @@ def _check_code(root: Path, where: str, cid: str, entry: dict, declared: dict, v
     if not verify:
         return []
     if cid not in declared and now is None and then is None:
-        return [f"{where}: no snippet declares claim {cid} (and {entry['snippet']} exists neither now nor at the commit)"]
+        return [
+            f"{where}: no snippet declares claim {cid} (and {entry['snippet']} exists neither now nor at the commit)"
+        ]
     commit = (entry["commit"] or "none")[:12]
     return [
         f"{where}.snippet_sha256: matches no snippet: neither {entry['snippet']} as it is now nor as committed "
@@ -196,7 +198,9 @@ def _statements(path: Path, text: str) -> dict[str, str]:
     except SyntaxError:
         return {}
     first = tree.body[0] if tree.body else None
-    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)):
+    if not (
+        isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    ):
         return {}
     try:
         claims = _parse_header(path, first.value.value, first.lineno)[0]

@@ -1,7 +1,8 @@
 """MkDocs hooks: the site shows, next to each claim, where it was proven and on what.
 
 - Before building, every snippet's section markers and the claims registry are checked
-  (pymdownx.snippets does not notice a misspelt end marker); problems fail the build.
+  (pymdownx.snippets does not notice a misspelt end marker), and every page's includes
+  (harness.includes: named sections of files the suite runs only); problems fail the build.
 - `[claim: ID]` tokens become badges drawn from the recorded results files, each checked on load
   (harness.schema) and tied to the code it verified: stale and never-passed claims say so in words.
 - `<!-- ledger-counts -->` (the home page) becomes the ledger's counts, not-verified claims included.
@@ -23,7 +24,7 @@ from mkdocs.structure.files import File
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` importable
 
 from harness import claims as registry  # noqa: E402
-from harness import ledger  # noqa: E402
+from harness import includes, ledger  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
@@ -37,6 +38,9 @@ def on_config(config):
     problems = registry.problems(root, claims)
     if problems:
         raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
+    refused = [p for page in sorted((root / "docs").rglob("*.md")) for p in includes.problems(page, root)]
+    if refused:
+        raise PluginError("pages include what the suite does not run:\n  " + "\n  ".join(refused))
     results = ledger.load_results(root, claims.snippets)
     for note in results.notes:  # info, not warning: `mkdocs build --strict` would abort on a warning
         log.info(note)
