@@ -264,13 +264,12 @@ def counts(data: Ledger) -> dict[str, int]:
 
 def counts_sentence(data: Ledger) -> str:
     c = counts(data)
-    verb = "has" if c["not_verified"] == 1 else "have"
     text = (
-        f"{c['claims']} claims: {c['verified']} passed on at least one platform for their code as it is now; "
-        f"{c['not_verified']} {verb} passed on no platform and are shown as not verified"
+        f"{c['claims']} claims: {c['verified']} verified (passed on at least one platform, for their code as it is "
+        f"now); {c['not_verified']} not verified (passed on no platform)"
     )
     if c["stale"]:
-        text += f"; {c['stale']} have a recorded result for earlier code (stale)"
+        text += f"; {c['stale']} with a result recorded for earlier code (stale)"
     return text + "."
 
 
