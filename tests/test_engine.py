@@ -212,7 +212,7 @@ def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
         (
             "docs/missing.md",
             '# Missing\n\n```{.python notest}\n--8<-- "snippets/demo/nowhere.py:main"\n```\n',
-            r"Snippet at path '?snippets/demo/nowhere\.py'? could not be found",
+            r"docs/missing\.md:4: include 'snippets/demo/nowhere\.py:main': no file snippets/demo/nowhere\.py",
         ),
         (
             "snippets/demo/bad_end.py",
