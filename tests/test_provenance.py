@@ -88,8 +88,9 @@ def test_claim_entry_stores_hashes_commit_torch_platform(recorded):
         (["snippets/demo"], r"did not run, e\.g\. snippets/extra/cuda_only\.py"),  # a subset of paths
         (["snippets", "docs", "-k", "good"], r"-k 'good' selected a subset"),
         (["snippets", "docs", "-x"], r"--maxfail=1"),
+        (["snippets", "docs", "--update-outputs"], r"--update-outputs rewrote"),
     ],
-    ids=["subset-of-paths", "-k", "-x"],
+    ids=["subset-of-paths", "-k", "-x", "--update-outputs"],
 )
 def test_partial_run_writes_another_file_and_keeps_the_complete_one(recorded, tmp_path, args, reason):
     project = copy_of(recorded, tmp_path)
@@ -204,6 +205,12 @@ def edit(data: dict, how: str) -> dict:
         del entry["snippet_sha256"]
     elif how == "other-commit":
         entry["commit"] = "f" * 40
+    elif how == "claim-status-flipped":
+        entry["status"] = "not-run"
+    elif how == "summary-edited":
+        data["summary"]["failed"] += 1
+    elif how == "claim-without-snippet-entry":
+        data["snippets"] = [e for e in data["snippets"] if e["path"] != "snippets/demo/good.py"]
     return data
 
 
@@ -222,6 +229,9 @@ def edit(data: dict, how: str) -> dict:
         ("partial-as-record", r"docs/results/cpu\.json: complete: false: a partial run"),
         ("missing-hash", rf"claims\.{CLAIM}: 'snippet_sha256' is a required property"),
         ("other-commit", rf"claims\.{CLAIM}\.commit: 'f{{40}}' differs from the file's commit"),
+        ("claim-status-flipped", rf"claims\.{CLAIM}\.status: 'not-run', but its snippet passed"),
+        ("summary-edited", r"docs/results/cpu\.json: summary: .* does not count snippets\[\]"),
+        ("claim-without-snippet-entry", rf"claims\.{CLAIM}: no entry of snippets\[\] for snippets/demo/good\.py"),
     ],
 )
 def test_hand_edited_results_file_fails_the_build_naming_file_and_field(recorded, tmp_path, how, expected):
@@ -274,3 +284,11 @@ def test_cuda_is_hidden_in_a_fresh_interpreter(tmp_path):
     hides.write_text(snippet("demo.hides", "import torch\n\nassert torch.ones(2).sum() == 2\n", "Requires: cuda\n"))
     assert requirements.passes_without_cuda(uses, 60) is False
     assert requirements.passes_without_cuda(hides, 60) is True
+
+
+def test_home_page_states_the_counts_even_without_the_marker(tmp_path):
+    project = make_project(tmp_path)  # its home page has no `<!-- ledger-counts -->` line
+    built = build(project)
+    assert built.returncode == 0, built.stderr[-3000:]
+    home = (project / "site" / "index.html").read_text()
+    assert "1 claims: 0 verified (passed on at least one platform, for their code as it is now); 1 not verified" in home

@@ -91,6 +91,8 @@ def partial_reason(session, ran: set[Path]) -> str | None:
         return f"--maxfail={option.maxfail} (or -x) can stop the run early"
     if session.shouldstop or session.shouldfail:
         return "the run stopped early"
+    if getattr(option, "update_outputs", False):
+        return "--update-outputs rewrote `#> ` lines: the snippets that ran are not the snippets now"
     missing = expected_items(session.config.rootpath) - {Path(p) for p in ran}
     if missing:
         return f"{len(missing)} snippet/notebook file(s) did not run, e.g. " + min(

@@ -152,6 +152,7 @@ def check(path: Path, data: object, root: Path, snippets: list[Snippet], verify_
         errors.append(f"{shown}: platform: {data['platform']!r} recorded in a file named {path.name}")
     if not data["complete"]:
         errors.append(f"{shown}: complete: false: a partial run ({data['partial_reason']}) is not a results record")
+    errors += _consistency(shown, data)
     declared = {c.id: (s, c) for s in snippets for c in s.claims}
     for cid, entry in data["claims"].items():
         where = f"{shown}: claims.{cid}"
@@ -160,6 +161,32 @@ def check(path: Path, data: object, root: Path, snippets: list[Snippet], verify_
                 errors.append(f"{where}.{key}: {entry[key]!r} differs from the file's {key} {data[key]!r}")
         errors += _check_code(root, where, cid, entry, declared, verify_hashes)
     return Checked(data if not errors else None, errors)
+
+
+def _consistency(shown: str, data: dict) -> list[str]:
+    """The parts of the file agree: claims with their snippet's entry, the summary with the entries."""
+    errors = []
+    by_path = {e["path"]: e for e in data["snippets"]}
+    for cid, entry in data["claims"].items():
+        where = f"{shown}: claims.{cid}"
+        ran = by_path.get(entry["snippet"])
+        if ran is None or cid not in ran["claims"]:
+            errors.append(f"{where}: no entry of snippets[] for {entry['snippet']} lists this claim")
+            continue
+        if ran["sha256"] != entry["snippet_sha256"]:
+            errors.append(f"{where}.snippet_sha256: differs from the sha256 of {entry['snippet']} in snippets[]")
+        if ran["status"] in ("passed", "skipped") and entry["status"] != ran["status"]:
+            errors.append(f"{where}.status: {entry['status']!r}, but its snippet {ran['status']}")
+        if ran["status"] == "failed" and entry["status"] == "skipped":
+            errors.append(f"{where}.status: 'skipped', but its snippet failed")
+    for i, ran in enumerate(data["snippets"]):
+        for cid in ran["claims"]:
+            if cid not in data["claims"]:
+                errors.append(f"{shown}: snippets[{i}].claims: {cid} has no entry in claims")
+    counted = {s: sum(e["status"] == s for e in data["snippets"]) for s in data["summary"]}
+    if counted != data["summary"]:
+        errors.append(f"{shown}: summary: {data['summary']} does not count snippets[] ({counted})")
+    return errors
 
 
 def _check_code(root: Path, where: str, cid: str, entry: dict, declared: dict, verify: bool) -> list[str]:

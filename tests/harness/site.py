@@ -80,7 +80,11 @@ def on_page_content(content, page, config, files):
         return ledger.badge_html(claim, data, f"{to_ledger}#{claim.id}")
 
     content, count = registry.TOKEN.subn(badge, content)
-    content = content.replace(COUNTS, f'<p class="ledger-counts">{ledger.counts_sentence(data)}</p>')
+    counts = f'<p class="ledger-counts">{ledger.counts_sentence(data)}</p>'
+    if COUNTS in content:
+        content = content.replace(COUNTS, counts)
+    elif page.is_homepage and "</h1>" in content:  # the home page always states the counts
+        content = content.replace("</h1>", f"</h1>\n{counts}", 1)
     if count and "</h1>" in content:
         summary = ledger.page_summary(data, page.file.src_uri, to_ledger)
         content = content.replace("</h1>", f"</h1>\n{summary}", 1)
