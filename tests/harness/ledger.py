@@ -280,10 +280,15 @@ def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
         applicable = [r for r in rows if r.status[platform][0] != "not-applicable"]
         passed = sum(r.status[platform][0] == "passed" for r in applicable)
         run = data.runs.get(platform)
+        stale = sum(r.status[platform][0] == "stale" for r in applicable)
         if run and applicable:
-            bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed ({_run_label(run)})")
+            note = f", {stale} stale" if stale else ""
+            bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed{note} ({_run_label(run)})")
         elif applicable:
             bits.append(f"{platform.upper()}: no results recorded yet")
+    unverified = sum(not r.verified for r in rows)
+    if unverified:
+        bits.append(f"{unverified} not verified on any platform")
     return f'<p class="page-verification">Verified by the claims on this page: {"; ".join(bits)}. <a href="{ledger_href}">Ledger</a></p>'
 
 
