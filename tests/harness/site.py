@@ -2,7 +2,8 @@
 
 - Before building, every snippet's section markers and the claims registry are checked
   (pymdownx.snippets does not notice a misspelt end marker), and every page's includes
-  (harness.includes: named sections of files the suite runs only); problems fail the build.
+  (harness.includes: named sections of files the suite runs only); problems fail the build. The
+  fence rules (harness.fences) are the suite's: this module runs without pytest (`nox -s docs`).
 - `[claim: ID]` tokens become badges drawn from the recorded results files, each checked on load
   (harness.schema) and tied to the code it verified: stale and never-passed claims say so in words.
 - `<!-- ledger-counts -->` (the home page) becomes the ledger's counts, not-verified claims included.
