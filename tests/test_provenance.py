@@ -292,3 +292,28 @@ def test_home_page_states_the_counts_even_without_the_marker(tmp_path):
     assert built.returncode == 0, built.stderr[-3000:]
     home = (project / "site" / "index.html").read_text()
     assert "1 claims: 0 verified (passed on at least one platform, for their code as it is now); 1 not verified" in home
+
+
+def test_a_pass_on_another_torch_release_verifies_the_claim(recorded, tmp_path):
+    """`nox -s torch-versions` records docs/results/versions/*/: a claim outside this torch's range
+    that passed there is verified; a hand-edited file there fails the build like any other."""
+    project = copy_of(recorded, tmp_path)
+    other = json.loads(json.dumps(recorded[2]))
+    other["torch"] = "0.9.0"
+    for entry in other["claims"].values():
+        entry["torch"] = "0.9.0"
+    other["claims"]["demo.old-torch"].update(status="passed", reason=None)
+    ran = next(e for e in other["snippets"] if e["path"] == "snippets/extra/old_torch.py")
+    ran.update(status="passed", reason=None)
+    other["summary"] = {s: sum(e["status"] == s for e in other["snippets"]) for s in other["summary"]}
+    write(project, "docs/results/versions/torch-0.9.0/cpu.json", json.dumps(other))
+    built = build(project)
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert badge(project, "demo.old-torch") == "passed | CPU – · CUDA …"
+    assert "passed on CPU, torch 0.9.0" in (project / "site" / "ledger" / "index.html").read_text()
+    assert "3 claims: 2 verified" in (project / "site" / "index.html").read_text()
+    other["claims"]["demo.old-torch"]["statement_sha256"] = "0" * 64
+    write(project, "docs/results/versions/torch-0.9.0/cpu.json", json.dumps(other))
+    result = build(project)
+    assert result.returncode != 0
+    assert "docs/results/versions/torch-0.9.0/cpu.json: claims.demo.old-torch.statement_sha256" in result.stderr

@@ -52,11 +52,12 @@ class Row:
     torch_range: str = ""
     status: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # platform -> (state, reason)
     snippet_sha256: str = ""
+    passed_elsewhere: list[str] = field(default_factory=list)  # "CPU, torch 2.14.1": other releases' runs
 
     @property
     def verified(self) -> bool:
-        """Passed, for the code as it is now, on at least one platform."""
-        return any(state == "passed" for state, _ in self.status.values())
+        """Passed, for the code as it is now, on at least one platform (any tested torch release)."""
+        return any(state == "passed" for state, _ in self.status.values()) or bool(self.passed_elsewhere)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Results:
     runs: dict[str, dict | None]
     errors: list[str] = field(default_factory=list)  # fail the build
     notes: list[str] = field(default_factory=list)  # shown; fail the build only in strict mode
+    versions: list[dict] = field(default_factory=list)  # complete runs on other torch releases
 
     def get(self, platform: str) -> dict | None:
         return self.runs.get(platform)
@@ -90,7 +92,9 @@ def strict() -> bool:
 
 def load_results(root: Path, snippets: list[Snippet]) -> Results:
     """Per platform: $DOCS_RESULTS_DIR if set; else the newer of build/results/ (a complete local
-    run) and docs/results/ (the recorded copy). Each file is checked against harness.schema."""
+    run) and docs/results/ (the recorded copy). Each file is checked against harness.schema.
+    The runs on other torch releases (docs/results/versions/*/<platform>.json, `nox -s
+    torch-versions`) are loaded too: a claim that passed only there counts as verified."""
     override = os.environ.get("DOCS_RESULTS_DIR")
     loaded = Results({})
     for platform in PLATFORMS:
@@ -99,26 +103,32 @@ def load_results(root: Path, snippets: list[Snippet]) -> Results:
             candidates = [(Path(override) / name, True)]
         else:
             candidates = [(root / "build" / "results" / name, False), (root / "docs" / "results" / name, True)]
-        usable = []
-        for path, published in candidates:
-            if not path.is_file():
-                continue
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                (loaded.errors if published else loaded.notes).append(f"{path}: not JSON: {exc}")
-                continue
-            try:
-                checked = schema.check(path, data, root, snippets, verify_hashes=published)
-            except schema.OldFormat as exc:
-                loaded.notes.append(str(exc))
-                continue
-            if checked.errors:
-                (loaded.errors if published else loaded.notes).extend(checked.errors)
-            elif checked.data is not None:
-                usable.append(checked.data)
+        usable = [d for path, published in candidates if (d := _load(path, published, root, snippets, loaded))]
         loaded.runs[platform] = max(usable, key=lambda d: d["date"]) if usable else None
+        for path in sorted((root / "docs" / "results" / "versions").glob(f"*/{name}")):
+            data = _load(path, True, root, snippets, loaded)
+            if data:
+                loaded.versions.append(data)
     return loaded
+
+
+def _load(path: Path, published: bool, root: Path, snippets: list[Snippet], loaded: Results) -> dict | None:
+    """One results file, checked; its problems go to ``loaded`` (errors when it is published)."""
+    if not path.is_file():
+        return None
+    problems = loaded.errors if published else loaded.notes
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        problems.append(f"{path}: not JSON: {exc}")
+        return None
+    try:
+        checked = schema.check(path, data, root, snippets, verify_hashes=published)
+    except schema.OldFormat as exc:
+        loaded.notes.append(str(exc))
+        return None
+    problems.extend(checked.errors)
+    return checked.data
 
 
 def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:
@@ -138,6 +148,9 @@ def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: d
             )
             for platform in PLATFORMS:
                 row.status[platform] = _status(row, platform, results.get(platform))
+            for run in getattr(results, "versions", []):
+                if _status(row, run["platform"], run)[0] == "passed":
+                    row.passed_elsewhere.append(f"{run['platform'].upper()}, torch {run['torch']}")
             rows[claim.id] = row
     order = sorted(rows.values(), key=lambda r: (r.page, r.id))
     runs = {
@@ -248,6 +261,8 @@ def badge_html(row: Row, data: Ledger, href: str) -> str:
     else:  # no green mark: the badge says so in words
         kind = "pending not-verified"
         parts.insert(0, "not verified")
+    if row.passed_elsewhere:
+        titles.append("passed on " + ", ".join(row.passed_elsewhere))
     title = html.escape(f"{row.id}: " + " | ".join(titles))
     return f'<a class="claim-badge {kind}" id="{row.id}" href="{href}" title="{title}">{" · ".join(parts)}</a>'
 
@@ -382,9 +397,10 @@ def claim_columns(repo: str) -> list[tuple[str, object]]:
         return cell
 
     def verified(row: Row) -> str:
-        return (
-            "<td>yes</td>" if row.verified else '<td><span class="claim-status not-verified">not verified</span></td>'
-        )
+        if not row.verified:
+            return '<td><span class="claim-status not-verified">not verified</span></td>'
+        elsewhere = f"<br><small>passed on {html.escape(', '.join(row.passed_elsewhere))}</small>"
+        return f"<td>yes{elsewhere if row.passed_elsewhere else ''}</td>"
 
     return [
         ("Claim", claim),
