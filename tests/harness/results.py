@@ -23,7 +23,7 @@ from harness.snippet import discover
 SCHEMA = 2
 PARTIAL_SUFFIX = ".partial.json"
 _REPORTS = pytest.StashKey[dict]()
-_WRITTEN = pytest.StashKey[tuple]()  # (path, harness figures) of the file this run wrote
+_WRITTEN = pytest.StashKey[tuple]()  # (path, harness figures, why partial or None) of the file written
 # Other checks' figures, stored at the top level of the results file under their own keys
 # (harness.copyable: `copyable`, and the browser test's `copy_buttons`).
 EXTRA = pytest.StashKey[dict]()
