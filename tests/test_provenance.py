@@ -317,3 +317,31 @@ def test_a_pass_on_another_torch_release_verifies_the_claim(recorded, tmp_path):
     result = build(project)
     assert result.returncode != 0
     assert "docs/results/versions/torch-0.9.0/cpu.json: claims.demo.old-torch.statement_sha256" in result.stderr
+
+
+def test_required_cuda_results_let_a_stale_pass_through_shown_as_stale(recorded, tmp_path):
+    """Main builds with the previous night's CUDA run: a changed claim shows CUDA stale, a missing
+    CUDA result still stops the deploy."""
+    project = copy_of(recorded, tmp_path)
+    cuda = json.loads(json.dumps(recorded[2]))
+    cuda["platform"] = "cuda"
+    for entry in cuda["claims"].values():
+        entry.update(platform="cuda", status="passed", reason=None)
+    for ran in cuda["snippets"]:
+        ran.update(status="passed", reason=None)
+    cuda["summary"] = {s: sum(e["status"] == s for e in cuda["snippets"]) for s in cuda["summary"]}
+    publish(project, recorded[2])
+    write(project, "docs/results/cuda.json", json.dumps(cuda))
+    good = project / "snippets" / "demo" / "good.py"
+    good.write_text(good.read_text().replace("* 2", "* 5"))
+    commit_all(project, "change the snippet")
+    built = build(project, DOCS_REQUIRE_CUDA_RESULTS="1")
+    assert built.returncode == 0, built.stderr[-3000:]
+    assert badge(project, CLAIM) == "pending not-verified | not verified · CPU stale · CUDA stale"
+    del cuda["claims"]["demo.cuda-only"]
+    cuda["snippets"] = [e for e in cuda["snippets"] if e["path"] != "snippets/extra/cuda_only.py"]
+    cuda["summary"] = {s: sum(e["status"] == s for e in cuda["snippets"]) for s in cuda["summary"]}
+    write(project, "docs/results/cuda.json", json.dumps(cuda))
+    result = build(project, DOCS_REQUIRE_CUDA_RESULTS="1")
+    assert result.returncode != 0
+    assert "claim demo.cuda-only has no passed CUDA result (not-recorded)" in result.stderr
