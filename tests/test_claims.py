@@ -17,7 +17,7 @@ def test_claims_are_declared_once_and_explained_once():
 
 def test_every_myth_points_to_existing_claims():
     registry = claims.load(ROOT)
-    results = ledger.load_results(ROOT, registry.claim_ids)
+    results = ledger.load_results(ROOT, registry.snippets)
     data = ledger.build(ROOT, registry.snippets, registry.references, results)
     errors = ledger.check_myths(ledger.load_myths(ROOT), data)
     if errors:

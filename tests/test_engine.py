@@ -166,7 +166,7 @@ def test_good_project_passes_suite_and_build(tmp_path):
         r"snippets/demo/bad_end\.py:8: end marker for section 'mian' has no matching start \(open sections: main\)",
         r"docs/broken\.md:5: python fence indented inside a tab or admonition is never run",
         r"docs/broken\.md:10: unknown fence language 'pyhton'",
-        r"docs/broken\.md:14: include 'snippets/demo/missing\.py:main': no file snippets/demo/missing\.py",
+        r"docs/broken\.md:15: include 'snippets/demo/missing\.py:main': no file snippets/demo/missing\.py",
         r"docs/broken\.md:18: fence asserts nothing",
         r"docs/notebook\.py:8: failed: AssertionError: cell fails",
         # a copied block that needs a name from another block: the page, the block, its first line, the error
@@ -213,7 +213,7 @@ def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
         (
             "docs/missing.md",
             '# Missing\n\n```{.python notest}\n--8<-- "snippets/demo/nowhere.py:main"\n```\n',
-            r"Snippet at path '?snippets/demo/nowhere\.py'? could not be found",
+            r"docs/missing\.md:4: include 'snippets/demo/nowhere\.py:main': no file snippets/demo/nowhere\.py",
         ),
         (
             "snippets/demo/bad_end.py",

@@ -64,3 +64,21 @@ def test_each_chapter_is_described_by_its_short_answer(site):
         found = re.search(r'<meta name="description" content="([^"]*)"', html)
         assert found and htmllib.unescape(found[1]) == expected, (page.name, found and found[1])
         assert "`" not in expected and "[claim:" not in expected and len(expected) <= 160
+
+
+def test_home_page_and_ledger_state_the_not_verified_count(site):
+    sentence = re.compile(r'<p class="ledger-counts">(\d+) claims: (\d+) verified .*?; (\d+) not verified')
+    home = sentence.search((site / "index.html").read_text(encoding="utf-8"))
+    ledger = sentence.search((site / "ledger" / "index.html").read_text(encoding="utf-8"))
+    assert home and ledger and home.groups() == ledger.groups()
+    total, verified, not_verified = map(int, home.groups())
+    assert total == verified + not_verified > 0
+
+
+def test_no_green_mark_on_a_claim_that_passed_nowhere(site):
+    for name, html in pages(site).items():
+        for kind, text in re.findall(r'<a class="claim-badge ([^"]*)"[^>]*>([^<]*)</a>', html):
+            if "✓" not in text:
+                assert "passed" not in kind.split(), f"{name}: {kind} {text}"
+            if "not-verified" in kind.split():
+                assert text.startswith("not verified") and "✓" not in text, f"{name}: {text}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import hashlib
 import html
 import io
 import json
@@ -31,6 +30,7 @@ import yaml
 
 from harness import claims as registry
 from harness.counter import for_claim as declared_counter_cases
+from harness import provenance
 from harness.snippet import Snippet
 
 SKIP_RESULTS = re.compile(r"^(bench-|.*\.partial\.json$)")
@@ -94,7 +94,7 @@ def read_side(root: Path, label: str, results_dirs: list[Path]) -> Side:
                 region=region,
                 asserts=_asserts(snippet.source, snippet, claim.id),
                 counter_cases=_counter_cases(snippet.source, claim.id),
-                snippet_sha256=hashlib.sha256(snippet.source.encode("utf-8")).hexdigest(),
+                snippet_sha256=provenance.text_sha256(snippet.source),  # as results files record it
             )
     note = _attach_results(claims, results_dirs)
     return Side(label, claims, _myths(root), note)

@@ -94,9 +94,16 @@ class _RunItem(pytest.Item):
 
 class SnippetItem(_RunItem):
     def runtest(self):
-        self.snippet = parse(self.path)  # a format error fails here, naming file and line
-        requirements.check(self, self.snippet.requires, self.snippet.torch)
-        self._execute(self.snippet.timeout, self.config.rootpath, self.snippet.threads)
+        self.snippet = snippet = parse(self.path)  # a format error fails here, naming file and line
+
+        def run_here(path):  # where CUDA is missing it is hidden already: the snippet as it is
+            return sandbox.run(path, snippet.timeout, self.config.rootpath, threads=snippet.threads)
+
+        def uses_cuda():  # `Requires: cuda` must fail with CUDA hidden
+            requirements.check_uses_cuda(self, snippet.source, snippet.timeout, run_here)
+
+        requirements.check(self, snippet.requires, snippet.torch, uses_cuda)
+        self._execute(snippet.timeout, self.config.rootpath, snippet.threads)
 
     def reportinfo(self):
         return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"

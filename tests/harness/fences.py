@@ -1,9 +1,16 @@
-"""Fences no collector would run, and includes that point nowhere, fail the suite.
+"""Fences no collector would run, and includes the rules refuse, fail the suite.
 
 pytest-markdown-docs runs top-level ```python fences. It silently skips fences indented inside
 content tabs or admonitions, fences with a misspelt info string, and fences marked `notest`; and
 it cannot expand `--8<--` includes. This module finds each of those cases in a page and reports
-it with the page's file and line.
+it with the page's file and line:
+
+- `notest` is allowed only on include fences (the included snippet is the test);
+- python is spelt ```python: other python-looking fences (`py`, `python3`, `pycon`, `ipython`)
+  are refused, and so is a `>>> ` session shown in a fence of another language (output nobody
+  checks); write a ```python fence that asserts, or show values as `#> ` lines in a snippet;
+- `retry:N` and `runner:` options, which make a failing fence pass or run it differently;
+- every include of the page is checked by harness.includes.
 """
 
 from __future__ import annotations
@@ -14,17 +21,22 @@ from pathlib import Path
 
 import pytest
 
-from harness.snippet import SnippetError, asserts_something, check_sections
+from harness import includes
+from harness.snippet import asserts_something
 
-PYTHON = {"python", "py", "python3"}
+PYTHON = {"python"}
+# Python by another name: pytest-markdown-docs runs `py` and `python3` too, and nothing runs the
+# others; one spelling keeps every rule below in one place.
+PYTHON_LOOKING = {"py", "python3", "py3", "pycon", "ipython", "ipython3", "python2", "py2"}
 OTHER_LANGUAGES = {
     "text", "console", "bash", "sh", "shell", "yaml", "toml", "json", "ini", "markdown", "md",
-    "html", "css", "diff", "pycon", "output", "mermaid",
+    "html", "css", "diff", "output", "mermaid",
 }  # fmt: skip
+REFUSED_OPTIONS = ("retry:", "runner:")
 MAX_INLINE_LINES = 3
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
-_INCLUDE = re.compile(r"^\s*-{1,}8<-{1,}\s+\"(?P<target>[^\"]+)\"\s*$")
-_NOTEST_REASON = re.compile(r"<!--\s*notest:\s*\S.*-->")
+_INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}[ \t]+(?P<q>["'])(?P<target>.+?)(?P=q)\s*$""")
+_PROMPT = re.compile(r"^\s*>>>( |$)")
 
 
 @dataclass
@@ -75,22 +87,35 @@ def find_fences(text: str) -> list[Fence]:
 
 
 def problems(page: Path, root: Path) -> list[str]:
-    """Every fence or include in ``page`` that the suite would not run or could not resolve."""
+    """Every fence or include in ``page`` that the suite would not run or that the rules refuse."""
     text = page.read_text(encoding="utf-8")
-    lines = text.splitlines()
     rel = page.relative_to(root)
-    found = []
+    found = includes.problems(page, root, text)
     for fence in find_fences(text):
         where = f"{rel}:{fence.line}"
-        for target in fence.includes:
-            found += [f"{where}: {p}" for p in include_problems(target, root)]
+        refused = sorted(o for o in fence.options if o.startswith(REFUSED_OPTIONS))
+        if refused:
+            found.append(f"{where}: fence option {refused[0]!r} is refused: a fence passes by running once, as written")
+        if fence.language in PYTHON_LOOKING:
+            found.append(
+                f"{where}: ```{fence.language} fence is refused: write ```python with asserts "
+                "(or a snippet with `#> ` output lines), so the code is run and checked"
+            )
+            continue
         if fence.language not in PYTHON:
+            if "notest" in fence.options:
+                found.append(f"{where}: notest is allowed only on python include fences")
             if not fence.language:
                 found.append(f"{where}: fence without a language: write ```text if it is not code")
             elif fence.language not in OTHER_LANGUAGES:
                 found.append(
                     f"{where}: unknown fence language {fence.language!r}: no collector runs it "
                     f"(python fences are written ```python; others: {', '.join(sorted(OTHER_LANGUAGES))})"
+                )
+            elif any(_PROMPT.match(t) for t in fence.body):
+                found.append(
+                    f"{where}: a `>>> ` Python session in a ```{fence.language} fence is never run: write a "
+                    "```python fence with asserts, or show values as `#> ` lines in a snippet"
                 )
             continue
         if fence.is_include:
@@ -100,9 +125,10 @@ def problems(page: Path, root: Path) -> list[str]:
                 )
             continue
         if "notest" in fence.options:
-            before = lines[fence.line - 2] if fence.line >= 2 else ""
-            if not _NOTEST_REASON.search(before):
-                found.append(f"{where}: notest fence without a reason: put `<!-- notest: why -->` on the line above")
+            found.append(
+                f"{where}: notest is allowed only on include fences: this code would never run "
+                "(put it in a snippet and include a section of it)"
+            )
             continue
         if fence.indent:
             found.append(
@@ -116,25 +142,12 @@ def problems(page: Path, root: Path) -> list[str]:
             )
         if not asserts_something("\n".join(t[len(fence.indent) :] for t in fence.body)):
             found.append(f"{where}: fence asserts nothing: the site's code proves claims")
-    return found
+    return sorted(found, key=_line_of)
 
 
-def include_problems(target: str, root: Path) -> list[str]:
-    name, _, section = target.partition(":")
-    path = root / name
-    if not path.is_file():
-        return [f"include {target!r}: no file {name}"]
-    if not section or section.isdigit() or re.match(r"^\d*:\d*$", section):
-        return []  # whole file or a line range
-    try:
-        sections = check_sections(path, path.read_text(encoding="utf-8"))
-    except SnippetError as exc:
-        return [f"include {target!r}: {exc}"]
-    if section not in sections:
-        return [
-            f"include {target!r}: {name} has no section {section!r} (sections: {', '.join(sorted(sections)) or 'none'})"
-        ]
-    return []
+def _line_of(problem: str) -> int:
+    match = re.match(r"^[^:]+:(\d+):", problem)
+    return int(match[1]) if match else 0
 
 
 class PageChecks(pytest.File):

@@ -1,8 +1,14 @@
 """The claims ledger: each claim's statement, page, proof and status per platform.
 
 Data comes from the claims registry and the recorded results files; nothing is typed by hand.
-Results are read per platform from $DOCS_RESULTS_DIR, else the latest local run in
-build/results/ when it covered every claim, else the recorded copy in docs/results/.
+Results are read per platform from $DOCS_RESULTS_DIR, else the newer of the latest complete local
+run (build/results/) and the recorded copy (docs/results/). Partial runs (`*.partial.json`) are
+never read. Every file is checked on load (harness.schema). A recorded result counts only for the
+code it verified: when a claim's snippet or statement changed since, its status is *stale*, and no
+other, older result is looked up for it. A claim that passed on no platform is *not verified*.
+
+Strict mode (`DOCS_REQUIRE_RESULTS=1`, the published site) fails on a missing, partial, stale or
+old-format CPU result for any claim that runs on the CPU.
 """
 
 from __future__ import annotations
@@ -16,12 +22,23 @@ from pathlib import Path
 
 import yaml
 
+from harness import provenance, schema
 from harness.claims import Reference
 from harness.snippet import Snippet
 
 PLATFORMS = ("cpu", "cuda")
 VERDICTS = ("true", "false", "misleading", "unverifiable")
-SYMBOL = {"passed": "✓", "failed": "✗", "skipped": "–", "not-run": "–", "not-recorded": "…", "not-applicable": "n/a"}
+SYMBOL = {
+    "passed": "✓",
+    "failed": "✗",
+    "skipped": "–",
+    "not-run": "–",
+    "not-recorded": "…",
+    "not-applicable": "n/a",
+    "stale": "stale",
+}
+# States that are not a result for the code as it is now: strict mode fails on them (CPU).
+MISSING = ("not-recorded", "not-run", "stale")
 
 
 @dataclass
@@ -34,6 +51,13 @@ class Row:
     page: str  # docs/<page>
     torch_range: str = ""
     status: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # platform -> (state, reason)
+    snippet_sha256: str = ""
+    passed_elsewhere: list[str] = field(default_factory=list)  # "CPU, torch 2.14.1": other releases' runs
+
+    @property
+    def verified(self) -> bool:
+        """Passed, for the code as it is now, on at least one platform (any tested torch release)."""
+        return any(state == "passed" for state, _ in self.status.values()) or bool(self.passed_elsewhere)
 
 
 @dataclass
@@ -41,26 +65,70 @@ class Ledger:
     claims: dict[str, Row]
     runs: dict[str, dict | None]  # platform -> results header, or None when not recorded
 
+    @property
+    def not_verified(self) -> list[Row]:
+        return [r for r in self.claims.values() if not r.verified]
 
-def load_results(root: Path, claim_ids: set[str]) -> dict[str, dict | None]:
-    """Per platform: $DOCS_RESULTS_DIR if set; else the latest local run if it covered every claim
-    (a partial run, such as `pytest snippets/accuracy`, does not replace the record); else the
-    recorded copy in docs/results/."""
+
+@dataclass
+class Results:
+    """The results file used per platform, and what loading them found."""
+
+    runs: dict[str, dict | None]
+    errors: list[str] = field(default_factory=list)  # fail the build
+    notes: list[str] = field(default_factory=list)  # shown; fail the build only in strict mode
+    versions: list[dict] = field(default_factory=list)  # complete runs on other torch releases
+
+    def get(self, platform: str) -> dict | None:
+        return self.runs.get(platform)
+
+    def items(self):
+        return self.runs.items()
+
+
+def strict() -> bool:
+    return os.environ.get("DOCS_REQUIRE_RESULTS", "") not in ("", "0")
+
+
+def load_results(root: Path, snippets: list[Snippet]) -> Results:
+    """Per platform: $DOCS_RESULTS_DIR if set; else the newer of build/results/ (a complete local
+    run) and docs/results/ (the recorded copy). Each file is checked against harness.schema.
+    The runs on other torch releases (docs/results/versions/*/<platform>.json, `nox -s
+    torch-versions`) are loaded too: a claim that passed only there counts as verified."""
     override = os.environ.get("DOCS_RESULTS_DIR")
-    loaded = {}
+    loaded = Results({})
     for platform in PLATFORMS:
         name = f"{platform}.json"
         if override:
-            loaded[platform] = _read(Path(override) / name)
-            continue
-        local, recorded = _read(root / "build" / "results" / name), _read(root / "docs" / "results" / name)
-        covers_all = local is not None and claim_ids <= set(local.get("claims", {}))
-        loaded[platform] = local if covers_all else recorded or local
+            candidates = [(Path(override) / name, True)]
+        else:
+            candidates = [(root / "build" / "results" / name, False), (root / "docs" / "results" / name, True)]
+        usable = [d for path, published in candidates if (d := _load(path, published, root, snippets, loaded))]
+        loaded.runs[platform] = max(usable, key=lambda d: d["date"]) if usable else None
+        for path in sorted((root / "docs" / "results" / "versions").glob(f"*/{name}")):
+            data = _load(path, True, root, snippets, loaded)
+            if data:
+                loaded.versions.append(data)
     return loaded
 
 
-def _read(path: Path) -> dict | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+def _load(path: Path, published: bool, root: Path, snippets: list[Snippet], loaded: Results) -> dict | None:
+    """One results file, checked; its problems go to ``loaded`` (errors when it is published)."""
+    if not path.is_file():
+        return None
+    problems = loaded.errors if published else loaded.notes
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        problems.append(f"{path}: not JSON: {exc}")
+        return None
+    try:
+        checked = schema.check(path, data, root, snippets, verify_hashes=published)
+    except schema.OldFormat as exc:
+        loaded.notes.append(str(exc))
+        return None
+    problems.extend(checked.errors)
+    return checked.data
 
 
 def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:
@@ -76,9 +144,13 @@ def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: d
                 sorted(snippet.requires),
                 page_of.get(claim.id, ""),
                 snippet.torch,
+                snippet_sha256=provenance.text_sha256(snippet.source),
             )
             for platform in PLATFORMS:
                 row.status[platform] = _status(row, platform, results.get(platform))
+            for run in getattr(results, "versions", []):
+                if _status(row, run["platform"], run)[0] == "passed":
+                    row.passed_elsewhere.append(f"{run['platform'].upper()}, torch {run['torch']}")
             rows[claim.id] = row
     order = sorted(rows.values(), key=lambda r: (r.page, r.id))
     runs = {
@@ -95,16 +167,31 @@ def _status(row: Row, platform: str, results: dict | None) -> tuple[str, str | N
     recorded = results.get("claims", {}).get(row.id)
     if recorded is None:
         return "not-recorded", "not in the latest results file"
+    changed = []
+    if recorded.get("snippet") != row.snippet:
+        changed.append(f"the claim moved from {recorded.get('snippet')}")
+    elif recorded.get("snippet_sha256") != row.snippet_sha256:
+        changed.append("its snippet changed")
+    if recorded.get("statement_sha256") != provenance.statement_sha256(row.statement):
+        changed.append("its statement changed")
+    if changed:
+        commit = (recorded.get("commit") or "an uncommitted checkout")[:12]
+        return "stale", f"{recorded['status']} at {commit}, but {' and '.join(changed)} since: not re-run"
     return recorded["status"], recorded.get("reason")
 
 
-def check(data: Ledger, require_cuda: bool) -> list[str]:
+def check(data: Ledger, require_cuda: bool, require_results: bool = False) -> list[str]:
     errors = []
     for row in data.claims.values():
-        state, _ = row.status["cpu"]
+        state, reason = row.status["cpu"]
         if state == "failed":
             errors.append(f"{row.snippet}:{row.line}: claim {row.id} failed in the recorded CPU run")
-        if require_cuda and row.status["cuda"][0] != "passed":
+        if require_results and state in MISSING:
+            errors.append(f"{row.snippet}:{row.line}: claim {row.id} has no CPU result for its code as it is now "
+                          f"({state}: {reason}); DOCS_REQUIRE_RESULTS is set")  # fmt: skip
+        # A push builds with the previous CUDA run (the GPU runs nightly): a claim changed since shows
+        # CUDA "stale" until then, and does not stop the deploy; a failed or missing result does.
+        if require_cuda and row.status["cuda"][0] not in ("passed", "stale"):
             errors.append(
                 f"{row.snippet}:{row.line}: claim {row.id} has no passed CUDA result ({row.status['cuda'][0]})"
             )
@@ -154,6 +241,11 @@ def _run_label(run: dict | None) -> str:
     return f"torch {run['torch']}, {device}, {run['date'][:10]}"
 
 
+def _state_text(state: str) -> str:
+    """The mark and the word, once when the mark is the word."""
+    return state if SYMBOL[state] == state else f"{SYMBOL[state]} {state}"
+
+
 def badge_html(row: Row, data: Ledger, href: str) -> str:
     parts, titles = [], []
     for platform in PLATFORMS:
@@ -164,9 +256,38 @@ def badge_html(row: Row, data: Ledger, href: str) -> str:
         detail = f" ({reason})" if reason and state != "passed" else ""
         titles.append(f"{platform.upper()}: {state}{detail}; {_run_label(data.runs.get(platform))}")
     states = {row.status[p][0] for p in PLATFORMS}
-    kind = "failed" if "failed" in states else "passed" if "passed" in states else "pending"
+    if "failed" in states:
+        kind = "failed"
+    elif row.verified:
+        kind = "passed"
+    else:  # no green mark: the badge says so in words
+        kind = "pending not-verified"
+        parts.insert(0, "not verified")
+    if row.passed_elsewhere:
+        titles.append("passed on " + ", ".join(row.passed_elsewhere))
     title = html.escape(f"{row.id}: " + " | ".join(titles))
     return f'<a class="claim-badge {kind}" id="{row.id}" href="{href}" title="{title}">{" · ".join(parts)}</a>'
+
+
+def counts(data: Ledger) -> dict[str, int]:
+    rows = list(data.claims.values())
+    return {
+        "claims": len(rows),
+        "verified": sum(r.verified for r in rows),
+        "not_verified": len(data.not_verified),
+        "stale": sum(any(s == "stale" for s, _ in r.status.values()) for r in rows),
+    }
+
+
+def counts_sentence(data: Ledger) -> str:
+    c = counts(data)
+    text = (
+        f"{c['claims']} claims: {c['verified']} verified (passed on at least one platform, for their code as it is "
+        f"now); {c['not_verified']} not verified (passed on no platform)"
+    )
+    if c["stale"]:
+        text += f"; {c['stale']} with a result recorded for earlier code (stale)"
+    return text + "."
 
 
 def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
@@ -176,10 +297,15 @@ def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
         applicable = [r for r in rows if r.status[platform][0] != "not-applicable"]
         passed = sum(r.status[platform][0] == "passed" for r in applicable)
         run = data.runs.get(platform)
+        stale = sum(r.status[platform][0] == "stale" for r in applicable)
         if run and applicable:
-            bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed ({_run_label(run)})")
+            note = f", {stale} stale" if stale else ""
+            bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed{note} ({_run_label(run)})")
         elif applicable:
             bits.append(f"{platform.upper()}: no results recorded yet")
+    unverified = sum(not r.verified for r in rows)
+    if unverified:
+        bits.append(f"{unverified} not verified on any platform")
     return f'<p class="page-verification">Verified by the claims on this page: {"; ".join(bits)}. <a href="{ledger_href}">Ledger</a></p>'
 
 
@@ -209,12 +335,14 @@ def render_ledger(data: Ledger, repo: str) -> str:
         "",
         "Every claim this site makes, the snippet that proves it, and what happened when that snippet last ran on each "
         "platform. The page is generated from the snippets' claim declarations and the recorded results files; a claim's "
-        "ID never changes, so `ledger/#<ID>` is a permanent link.",
+        "ID never changes, so `ledger/#<ID>` is a permanent link. A result counts only for the code it ran: when a "
+        "claim's snippet or statement changed after its last run, its status there is *stale*. A claim that passed on "
+        "no platform is marked *not verified*.",
         "",
         "## Runs",
         "",
-        "| Platform | torch | Device | Python | Date (UTC) | Snippets passed / failed / skipped |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Platform | torch | Device | Python | Date (UTC) | Commit | Snippets passed / failed / skipped |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for platform in PLATFORMS:
         run = data.runs.get(platform)
@@ -225,35 +353,22 @@ def render_ledger(data: Ledger, repo: str) -> str:
                 else run.get("cpu", "?")
             )
             s = run.get("summary", {})
+            commit = (run.get("commit") or "?")[:12] + (" (with uncommitted changes)" if run.get("dirty") else "")
             out.append(
-                f"| {platform.upper()} | {run['torch']} | {device} | {run['python']} | {run['date']} | "
+                f"| {platform.upper()} | {run['torch']} | {device} | {run['python']} | {run['date']} | {commit} | "
                 f"{s.get('passed', 0)} / {s.get('failed', 0)} / {s.get('skipped', 0)} |"
             )
         else:
-            out.append(f"| {platform.upper()} | – | – | – | – | no results recorded yet |")
-    out += ["", *_versions(data), "## Claims", ""]
-    out.append('<table class="ledger"><thead><tr><th>Claim</th><th>Statement</th><th>Explained on</th>'
-               "<th>Proof</th><th>Shown able to fail</th><th>CPU</th><th>CUDA</th></tr></thead><tbody>")  # fmt: skip
+            out.append(f"| {platform.upper()} | – | – | – | – | – | no results recorded yet |")
+    out += ["", *_versions(data), "## Claims", "", f'<p class="ledger-counts">{counts_sentence(data)}</p>', ""]
+    columns = claim_columns(repo, data)
+    out.append(
+        '<table class="ledger"><thead><tr>' + "".join(f"<th>{h}</th>" for h, _ in columns) + "</tr></thead><tbody>"
+    )
     for row in data.claims.values():
-        page = row.page.removeprefix("docs/")
-        page_url = "../" + re.sub(r"\.(md|py)$", "/", page).replace("index/", "") + f"#{row.id}"
-        proof = (
-            f'<a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a>'
-            if repo
-            else row.snippet
-        )
-        cells = [
-            f'<td id="{row.id}"><a href="#{row.id}"><code>{row.id}</code></a></td>',
-            f"<td>{_inline(row.statement)}{_range_note(row)}</td>",
-            f'<td><a href="{page_url}">{page}</a></td>',
-            f"<td>{proof}</td>",
-            counter_cases_cell(row, data),
-        ]
-        for platform in PLATFORMS:
-            state, reason = row.status[platform]
-            note = f"<br><small>{html.escape(reason)}</small>" if reason and state != "passed" else ""
-            cells.append(f'<td><span class="claim-status {state}">{SYMBOL[state]} {state}</span>{note}</td>')
-        out.append(f"<tr>{''.join(cells)}</tr>")
+        # data-label: the column's name, shown before each cell where a phone stacks them.
+        cells = (cell(row).replace("<td", f'<td data-label="{h}"', 1) for h, cell in columns)
+        out.append("<tr>" + "".join(cells) + "</tr>")
     out += ["</tbody></table>", ""]
     return "\n".join(out)
 
@@ -267,6 +382,50 @@ def counter_cases_cell(row: Row, data: Ledger, shown: int = 2) -> str:
             more = f"<br><small>and {len(sentences) - shown} more</small>" if len(sentences) > shown else ""
             return f"<td>{'<br>'.join(_inline(s[0].upper() + s[1:]) for s in sentences[:shown])}{more}</td>"
     return "<td>–</td>"
+
+
+def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
+    """The ledger's columns: (header, function of a row that returns its <td>)."""
+
+    def claim(row: Row) -> str:
+        return f'<td id="{row.id}"><a href="#{row.id}"><code>{row.id}</code></a></td>'
+
+    def statement(row: Row) -> str:
+        return f"<td>{_inline(row.statement)}{_range_note(row)}</td>"
+
+    def page(row: Row) -> str:
+        name = row.page.removeprefix("docs/")
+        url = "../" + re.sub(r"\.(md|py)$", "/", name).replace("index/", "") + f"#{row.id}"
+        return f'<td><a href="{url}">{name}</a></td>'
+
+    def proof(row: Row) -> str:
+        if not repo:
+            return f"<td>{row.snippet}</td>"
+        return f'<td><a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a></td>'
+
+    def platform(name: str):
+        def cell(row: Row) -> str:
+            state, reason = row.status[name]
+            note = f"<br><small>{html.escape(reason)}</small>" if reason and state != "passed" else ""
+            return f'<td><span class="claim-status {state}">{_state_text(state)}</span>{note}</td>'
+
+        return cell
+
+    def verified(row: Row) -> str:
+        if not row.verified:
+            return '<td><span class="claim-status not-verified">not verified</span></td>'
+        elsewhere = f"<br><small>passed on {html.escape(', '.join(row.passed_elsewhere))}</small>"
+        return f"<td>yes{elsewhere if row.passed_elsewhere else ''}</td>"
+
+    return [
+        ("Claim", claim),
+        ("Statement", statement),
+        ("Explained on", page),
+        ("Proof", proof),
+        ("Shown able to fail", lambda row: counter_cases_cell(row, data)),
+        *[(p.upper(), platform(p)) for p in PLATFORMS],
+        ("Verified", verified),
+    ]
 
 
 def render_myths(myths: list[dict]) -> str:

@@ -1,13 +1,19 @@
 """MkDocs hooks: the site shows, next to each claim, where it was proven and on what.
 
 - Before building, every snippet's section markers and the claims registry are checked
-  (pymdownx.snippets does not notice a misspelt end marker); problems fail the build.
-- `[claim: ID]` tokens become badges drawn from the recorded results files.
+  (pymdownx.snippets does not notice a misspelt end marker), and every page's includes
+  (harness.includes: named sections of files the suite runs only); problems fail the build. The
+  fence rules (harness.fences) are the suite's: this module runs without pytest (`nox -s docs`).
+- `[claim: ID]` tokens become badges drawn from the recorded results files, each checked on load
+  (harness.schema) and tied to the code it verified: stale and never-passed claims say so in words.
+- `<!-- ledger-counts -->` (the home page) becomes the ledger's counts, not-verified claims included.
+- `DOCS_REQUIRE_RESULTS=1` (the published site) fails on a missing or stale CPU result.
 - The claims ledger and the myths page are generated, never written by hand.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import posixpath
 import sys
@@ -21,9 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` i
 from harness import claims as registry  # noqa: E402
 from harness import ledger  # noqa: E402
 from harness.describe import description  # noqa: E402
+from harness import includes, ledger  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
+COUNTS = "<!-- ledger-counts -->"
+log = logging.getLogger("mkdocs.plugins.evalgrad")
 
 
 def on_config(config):
@@ -32,10 +41,16 @@ def on_config(config):
     problems = registry.problems(root, claims)
     if problems:
         raise PluginError("claims and snippets are inconsistent:\n  " + "\n  ".join(problems))
-    results = ledger.load_results(root, claims.claim_ids)
+    refused = [p for page in sorted((root / "docs").rglob("*.md")) for p in includes.problems(page, root)]
+    if refused:
+        raise PluginError("pages include what the suite does not run:\n  " + "\n  ".join(refused))
+    results = ledger.load_results(root, claims.snippets)
+    for note in results.notes:  # info, not warning: `mkdocs build --strict` would abort on a warning
+        log.info(note)
     data = ledger.build(root, claims.snippets, claims.references, results)
     require_cuda = os.environ.get("DOCS_REQUIRE_CUDA_RESULTS", "") not in ("", "0")
-    errors = ledger.check(data, require_cuda=require_cuda)
+    errors = results.errors + (results.notes if ledger.strict() else [])
+    errors += ledger.check(data, require_cuda=require_cuda, require_results=ledger.strict())
     myths = ledger.load_myths(root)
     errors += ledger.check_myths(myths, data)
     if errors:
@@ -73,6 +88,11 @@ def on_page_content(content, page, config, files):
         return ledger.badge_html(claim, data, f"{to_ledger}#{claim.id}")
 
     content, count = registry.TOKEN.subn(badge, content)
+    counts = f'<p class="ledger-counts">{ledger.counts_sentence(data)}</p>'
+    if COUNTS in content:
+        content = content.replace(COUNTS, counts)
+    elif page.is_homepage and "</h1>" in content:  # the home page always states the counts
+        content = content.replace("</h1>", f"</h1>\n{counts}", 1)
     if count and "</h1>" in content:
         summary = ledger.page_summary(data, page.file.src_uri, to_ledger)
         content = content.replace("</h1>", f"</h1>\n{summary}", 1)
