@@ -136,8 +136,8 @@ class _Audit:
         self.lock = threading.Lock()
         self.found = {}  # (code, where) -> {"calls": n, "threads": set()}
         self.saved = weakref.WeakSet()  # _Saved objects: alive while the graph that saved them is
-        self.norms = {}  # id(module) -> (name, module, running statistics when first seen)
-        for name, module in model.named_modules():
+        self.norms = {}  # id(module) -> (label, module, running statistics when first seen)
+        for module in model.modules():
             if isinstance(module, nn.modules.batchnorm._NormBase):
                 self.norms[id(module)] = (self.where(module), module, _stats(module))
         with torch.no_grad():
