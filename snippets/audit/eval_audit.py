@@ -308,11 +308,9 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
     # claim: audit.restores-hooks
     from torch.nn.modules import module as module_hooks
 
-
     class Broken(nn.Module):
         def forward(self, x):
             raise ValueError("broken forward")
-
 
     broken = nn.Sequential(nn.Linear(8, 8), Broken())
     hooks_before = (len(module_hooks._global_forward_pre_hooks), len(module_hooks._global_forward_hooks))
