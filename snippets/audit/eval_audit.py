@@ -3,8 +3,9 @@
 Claims:
     audit.self-test: On a small model with a dropout and a batch-norm layer, a correct loop
         (`eval()` and `no_grad`) reports no problem, a loop without `no_grad` that sums its
-        losses into a tensor reports exactly `graph-recorded` and `graph-kept-alive`, and a
-        loop without `eval()` reports exactly `training-mode` and `running-stats-updated`.
+        losses into a tensor reports exactly `graph-recorded` and `graph-kept-alive` (the graphs
+        of all 3 forward passes kept), and a loop without `eval()` reports exactly
+        `training-mode` and `running-stats-updated`.
     audit.restores-hooks: The audit leaves no global module hook behind and no saved-tensor
         hook active, even when the block raises; the exception reaches the caller and the
         report is still filled in.
@@ -14,8 +15,8 @@ Claims:
 Counter-cases:
     audit.self-test: `model.eval()  # the correct loop` -> `model.train()`
     audit.self-test: `running = running + loss  # the leaky loop` -> `running = running + loss.item()`
-    audit.restores-hooks: `for handle in handles:  # restore` -> `for handle in handles[:1]:`
-    audit.not-a-module: `raise TypeError(  # not a module` -> `raise ValueError(`
+    audit.restores-hooks: `for handle in self.handles:  # restore` -> `for handle in self.handles[:1]:`
+    audit.not-a-module: `f"audit_evaluation(model) needs the torch.nn.Module being evaluated, not {type(model).__qualname__}"` -> `"not a module"`
 
 Usage (only dependency: torch):
 
@@ -263,7 +264,7 @@ class _Audit:
 def audit_evaluation(model):
     """Audit the evaluation of ``model`` (a torch.nn.Module) in the ``with`` block; yields a Report."""
     if not isinstance(model, nn.Module):
-        raise TypeError(  # not a module
+        raise TypeError(
             f"audit_evaluation(model) needs the torch.nn.Module being evaluated, not {type(model).__qualname__}"
         )
     report = Report()
@@ -299,6 +300,7 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
             loss = nn.functional.cross_entropy(model(x), y)
             running = running + loss  # the leaky loop
     assert report.codes == {"graph-recorded", "graph-kept-alive"}, report
+    assert "from 3 of the 3 forward passes" in str(report)  # every batch's graph, not just the last one
 
     model.train()
     with audit_evaluation(model) as report, torch.no_grad():
