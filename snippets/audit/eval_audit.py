@@ -103,15 +103,40 @@ def _has_graph(value, depth=0):
     return False
 
 
-def _uses_training_flag(module) -> bool:
-    """Whether the module's output depends on its training flag (checked only when it is True)."""
-    if isinstance(module, nn.modules.dropout._DropoutNd):
+def _may_use_training_flag(module) -> bool:
+    """Whether the module's output can depend on its training flag: it gets a hook."""
+    if isinstance(module, (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase)):
         return True
+    code = getattr(type(module).forward, "__code__", None)
+    return code is not None and "training" in code.co_names  # its forward reads `<something>.training`
+
+
+def _uses_training_flag(module) -> bool:
+    """Whether the module's output depends on its training flag now (checked only when it is True)."""
     if isinstance(module, nn.modules.batchnorm._NormBase):
         # Without running statistics it normalises with batch statistics in both modes.
         return getattr(module, "running_mean", None) is not None
-    code = getattr(type(module).forward, "__code__", None)
-    return code is not None and "training" in code.co_names  # its forward reads `<something>.training`
+    return True
+
+
+def _unregistered(model, labels) -> dict:
+    """Modules held in plain lists, tuples or dicts of the model's modules: eval() does not reach them."""
+    found = {}
+    for owner in list(model.modules()):
+        for attr, value in vars(owner).items():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+            for item in items:
+                if not isinstance(item, nn.Module) or id(item) in labels:
+                    continue
+                for name, module in item.named_modules():
+                    if id(module) not in labels and id(module) not in found:
+                        where = f"in the plain {type(value).__name__} '{attr}' of {labels[id(owner)]}"
+                        inner = f" (its submodule '{name}')" if name else ""
+                        found[id(module)] = (
+                            module,
+                            f"{type(module).__name__}{inner} {where} (not a registered submodule)",
+                        )
+    return found
 
 
 def _same(a, b) -> bool:
@@ -132,13 +157,20 @@ def _stats(module) -> dict:
 class _Audit:
     def __init__(self, model):
         self.model = model
-        self.names = {id(m): name for name, m in model.named_modules()}
+        self.labels = {  # id(module) -> how reports name it
+            id(m): f"the model ({type(m).__name__})" if not name else f"submodule '{name}' ({type(m).__name__})"
+            for name, m in model.named_modules()
+        }
+        self.modules = [m for m in model.modules()]
+        for module, label in _unregistered(model, self.labels).values():
+            self.labels[id(module)] = label
+            self.modules.append(module)
         self.local = threading.local()  # per thread: depth of audited forward calls, saved-tensor hooks
         self.lock = threading.Lock()
         self.found = {}  # (code, where) -> {"calls": n, "threads": set()}
         self.saved = weakref.WeakSet()  # _Saved objects: alive while the graph that saved them is
         self.norms = {}  # id(module) -> (label, module, running statistics when first seen)
-        for module in model.modules():
+        for module in self.modules:
             if isinstance(module, nn.modules.batchnorm._NormBase):
                 self.norms[id(module)] = (self.where(module), module, _stats(module))
         with torch.no_grad():
@@ -151,12 +183,7 @@ class _Audit:
     # --- naming --------------------------------------------------------------------------------
 
     def where(self, module) -> str:
-        name = self.names.get(id(module))
-        kind = type(module).__name__
-        if name is None:
-            top = getattr(self.local, "top", "the model")
-            return f"{kind} that is not a registered submodule (called during the forward of {top})"
-        return f"the model ({kind})" if name == "" else f"submodule '{name}' ({kind})"
+        return self.labels.get(id(module)) or f"a {type(module).__name__}"
 
     def note(self, code, where):
         thread = threading.current_thread().name
@@ -165,41 +192,31 @@ class _Audit:
             entry["calls"] += 1
             entry["threads"].add(thread)
 
-    # --- hooks (they run in whatever thread runs the forward) ---------------------------------
+    # --- what the hooks do (in whatever thread runs the forward) -----------------------------
 
-    def pre(self, module, args):
+    def enter(self, module):
+        """The outermost audited forward call of this thread starts."""
         local = self.local
-        depth = getattr(local, "depth", 0)
-        if depth == 0:
-            if id(module) not in self.names:
-                return  # a module outside the model, called outside the model's forward
-            local.top, local.packed = self.where(module), 0
-            if torch.is_grad_enabled():
-                with self.lock:
-                    self.calls += 1
-                    local.call = self.calls
-                hooks = torch.autograd.graph.saved_tensors_hooks(self.pack, _unpack)
-                hooks.__enter__()
-                local.hooks = hooks
-        local.depth = depth + 1
-        if module.training and _uses_training_flag(module):
-            self.note("training-mode", self.where(module))
-            if id(module) not in self.norms and isinstance(module, nn.modules.batchnorm._NormBase):
-                with self.lock:  # not registered in the model: watch its statistics from now on
-                    self.norms.setdefault(id(module), (self.where(module), module, _stats(module)))
+        local.packed = 0  # tensors saved for backward during this call
+        if torch.is_grad_enabled():
+            with self.lock:
+                self.calls += 1
+                local.call = self.calls
+            hooks = torch.autograd.graph.saved_tensors_hooks(self.pack, _unpack)
+            hooks.__enter__()
+            local.hooks = hooks
 
-    def post(self, module, args, output):
+    def leave(self, module, output):
+        """The outermost audited forward call of this thread ends (normally or by an exception)."""
         local = self.local
-        depth = getattr(local, "depth", 0)
-        if depth == 0:
-            return  # not an audited call (or one that started before the audit)
-        local.depth = depth - 1
-        if depth == 1:  # the outermost audited call of this thread ends
-            hooks, local.hooks = getattr(local, "hooks", None), None
-            if hooks is not None:
-                hooks.__exit__(None, None, None)
-            if local.packed or _has_graph(output):
-                self.note("graph-recorded", local.top)
+        hooks, local.hooks = getattr(local, "hooks", None), None
+        if hooks is not None:
+            hooks.__exit__(None, None, None)
+        if local.packed or _has_graph(output):
+            self.note("graph-recorded", self.where(module))
+
+    def in_training(self, module):
+        self.note("training-mode", self.where(module))
 
     def pack(self, tensor):
         self.local.packed += 1
@@ -211,13 +228,39 @@ class _Audit:
     # --- the block -----------------------------------------------------------------------------
 
     def start(self):
-        # Under torch.compile the hooks run as plain Python (a graph break), never traced.
-        pre, post = torch.compiler.disable(self.pre), torch.compiler.disable(self.post)
+        # Hooks make every call of a hooked module take torch's slower path, so only the model
+        # itself and the modules whose output can depend on their training flag get one.
+        local = self.local
+
+        def model_pre(module, args):
+            depth = getattr(local, "depth", 0)
+            if depth == 0:
+                self.enter(module)
+            local.depth = depth + 1
+
+        def model_post(module, args, output):
+            depth = getattr(local, "depth", 0)
+            if depth == 0:
+                return  # a call that started before the audit
+            local.depth = depth - 1
+            if depth == 1:
+                self.leave(module, output)
+
+        def mode_pre(module, args):
+            if module.training and _uses_training_flag(module):
+                self.in_training(module)
+
+        # Under torch.compile, the pack hook runs as plain Python (never traced: dynamo would
+        # recompile it per tensor); the module hooks are traced and break the graph where they
+        # touch thread-local state.
         self.pack = torch.compiler.disable(self.pack)
         self.handles = [
-            nn.modules.module.register_module_forward_pre_hook(pre),
-            nn.modules.module.register_module_forward_hook(post, always_call=True),
+            self.model.register_forward_pre_hook(model_pre),
+            self.model.register_forward_hook(model_post, always_call=True),
         ]
+        for module in self.modules:
+            if _may_use_training_flag(module):
+                self.handles.append(module.register_forward_pre_hook(mode_pre))
 
     def stop(self):
         for handle in self.handles:  # restore
