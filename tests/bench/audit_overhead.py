@@ -1,12 +1,13 @@
 """Overhead of `audit_evaluation` (snippets/audit/eval_audit.py) on a correct evaluation loop.
 
-    python tests/bench/audit_overhead.py                # 21 interleaved rounds per model, ~1 min on 2 cores
+    python tests/bench/audit_overhead.py                # 21 interleaved rounds per model, ~1.5 min on 2 cores
     python tests/bench/audit_overhead.py --rounds 5     # quicker, noisier
 
 The loop is the correct one, `model.eval()` and `torch.no_grad()`, over 200 batches of 64 with
 one intra-op thread; it counts correct predictions with `.item()`. Each round times the loop
-once without the audit and once inside `with audit_evaluation(model)`, in alternating order, so
-drift on a shared machine hits both alike. Printed and returned: the median time of each, and
+without the audit and inside `with audit_evaluation(model)`, in alternating order, so drift on a
+shared machine hits both alike; each side's time in a round is the best of 3 runs, which filters
+out runs that another process interrupted. Printed and returned: the median time of each, and
 the median, minimum and maximum of the per-round ratio (audited / plain). Nothing is asserted:
 timings depend on the machine.
 """
@@ -45,7 +46,7 @@ def models():
         nn.Dropout(0.2),
         nn.Linear(32, 10),
     )
-    return {"mlp": (mlp, (64,)), "cnn": (cnn, (3, 16, 16))}
+    return {"mlp": (mlp, (64,)), "cnn": (cnn, (3, 8, 8))}
 
 
 def evaluate(model, batches):
@@ -77,7 +78,7 @@ def measure(rounds: int) -> dict:
         plain, audited, ratios = [], [], []
         for r in range(rounds):
             order = (False, True) if r % 2 == 0 else (True, False)
-            times = {a: timed(model, batches, a) for a in order}
+            times = {a: min(timed(model, batches, a) for _ in range(3)) for a in order}
             plain.append(times[False])
             audited.append(times[True])
             ratios.append(times[True] / times[False])
