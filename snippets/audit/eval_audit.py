@@ -6,9 +6,9 @@ Claims:
         losses into a tensor reports exactly `graph-recorded` and `graph-kept-alive` (the graphs
         of all 3 forward passes kept), and a loop without `eval()` reports exactly
         `training-mode` and `running-stats-updated`.
-    audit.restores-hooks: The audit leaves no global module hook behind and no saved-tensor
-        hook active, even when the block raises; the exception reaches the caller and the
-        report is still filled in.
+    audit.restores-hooks: The audit leaves no hook on any module (nor a global module hook)
+        behind and no saved-tensor hook active, even when the block raises inside a forward
+        pass; the exception reaches the caller and the report is still filled in.
     audit.not-a-module: Passing something that is not a `torch.nn.Module` raises a
         `TypeError` that says what was passed.
 
@@ -357,14 +357,18 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
         def forward(self, x):
             raise ValueError("broken forward")
 
-    broken = nn.Sequential(nn.Linear(8, 8), Broken())
-    hooks_before = (len(module_hooks._global_forward_pre_hooks), len(module_hooks._global_forward_hooks))
+    def hook_counts(model):  # hooks of every module, then the global ones
+        mine = [(len(m._forward_pre_hooks), len(m._forward_hooks)) for m in model.modules()]
+        return mine, len(module_hooks._global_forward_pre_hooks), len(module_hooks._global_forward_hooks)
+
+    broken = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.1), Broken()).eval()
+    hooks_before = hook_counts(broken)
     try:
         with audit_evaluation(broken) as report:
             broken(batches[0][0])  # grad mode: the audit's saved-tensor hooks are on when it raises
     except ValueError as error:
         assert "broken forward" in str(error)
-    hooks_after = (len(module_hooks._global_forward_pre_hooks), len(module_hooks._global_forward_hooks))
+    hooks_after = hook_counts(broken)
     assert hooks_after == hooks_before, (hooks_before, hooks_after)
     # the exception in flight holds the failing frames, and they hold the graph's first layer
     assert report.finished and report.codes == {"graph-recorded", "graph-kept-alive"}, report
