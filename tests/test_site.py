@@ -49,3 +49,12 @@ def test_ledger_lists_every_claim(site):
     assert ids, "no claims found"
     missing = [cid for cid in ids if f'id="{cid}"' not in ledger]
     assert missing == []
+
+
+def test_downloads_are_served_byte_for_byte_and_linked(site):
+    from harness.site import DOWNLOADS
+
+    for uri, source in DOWNLOADS.items():
+        assert (site / uri).read_bytes() == (ROOT / source).read_bytes(), uri
+    audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../eval_audit.py"' in audit
