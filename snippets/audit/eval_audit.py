@@ -161,7 +161,7 @@ class _Audit:
             id(m): f"the model ({type(m).__name__})" if not name else f"submodule '{name}' ({type(m).__name__})"
             for name, m in model.named_modules()
         }
-        self.modules = [m for m in model.modules()]
+        self.modules = list(model.modules())  # registered ones first, then those in plain containers
         for module, label in _unregistered(model, self.labels).values():
             self.labels[id(module)] = label
             self.modules.append(module)
@@ -169,14 +169,16 @@ class _Audit:
         self.lock = threading.Lock()
         self.found = {}  # (code, where) -> {"calls": n, "threads": set()}
         self.saved = weakref.WeakSet()  # _Saved objects: alive while the graph that saved them is
-        self.norms = {}  # id(module) -> (label, module, running statistics when first seen)
+        self.norms = {}  # id(module) -> (label, module, running statistics when the block starts)
         for module in self.modules:
             if isinstance(module, nn.modules.batchnorm._NormBase):
                 self.norms[id(module)] = (self.where(module), module, _stats(module))
-        with torch.no_grad():
-            self.params = [(name, p, p.detach().clone()) for name, p in model.named_parameters()]
-        self.own = {p.untyped_storage().data_ptr() for p in model.parameters()}
-        self.own |= {b.untyped_storage().data_ptr() for b in model.buffers()}
+        params = list(model.named_parameters())
+        for module in self.modules[len(list(model.modules())) :]:  # those in plain containers
+            params += [(f"{n} of the {self.where(module)}", p) for n, p in module.named_parameters(recurse=False)]
+        self.params = [(name, p, p.detach().clone()) for name, p in params]
+        self.own = {p.untyped_storage().data_ptr() for _, p in params}  # saved tensors the model holds anyway
+        self.own |= {b.untyped_storage().data_ptr() for m in self.modules for b in m.buffers(recurse=False)}
         self.handles = []
         self.calls = 0  # outermost forward calls made in grad mode
 
