@@ -5,9 +5,9 @@ Claims:
         under `no_grad` it reports nothing, and left in training mode it reports exactly
         `training-mode` for its dropout.
     audit.compiled-model: With `torch.compile(model, backend="eager")`, auditing the compiled
-        module reports the same codes as auditing the plain model, for a correct loop (none),
-        a loop without `no_grad` (`graph-recorded`) and a loop without `eval()` (`training-mode`
-        and `running-stats-updated`), and names submodules with the `_orig_mod.` prefix.
+        module reports no problem for a correct loop, exactly `graph-recorded` for a loop without
+        `no_grad`, and exactly `training-mode` and `running-stats-updated` for a loop without
+        `eval()`: the codes the plain model gets for these loops.
 
 Counter-cases:
     audit.no-parameters: `model.eval()  # no parameters, still a dropout` -> `model.train()`

@@ -23,8 +23,8 @@ Claims:
         exactly `training-mode` and `running-stats-updated`: `inference_mode` does not stop batch norm from updating its
         statistics.
     audit.fault-enable-grad: `enable_grad` nested inside `no_grad` around the forward pass reports exactly
-        `graph-recorded` and `graph-kept-alive`, the kept graph being the last batch's, which the variable `logits`
-        still holds.
+        `graph-recorded` and `graph-kept-alive`, with the graph of 1 of the 5 forward passes kept, and `logits`, which
+        holds the last batch's output, still has a `grad_fn`.
 
 Counter-cases:
     audit.fault-no-no-grad: `with audit_evaluation(model) as report:  # no no_grad` -> `with audit_evaluation(model) as report, torch.no_grad():`
@@ -315,4 +315,5 @@ print(sorted(report.codes))
 # claim: audit.fault-enable-grad
 assert report.codes == {"graph-recorded", "graph-kept-alive"}
 assert "from 1 of the 5 forward passes" in str(report)
+assert logits.grad_fn is not None  # the graph still held: the last batch's, through `logits`
 # --8<-- [end:enable-grad]
