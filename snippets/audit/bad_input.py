@@ -52,7 +52,8 @@ torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3))
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 compiled = torch.compile(model, backend="eager")
-warnings.filterwarnings("ignore", "Using `torch.compile\\(module\\)` when there are global hooks")
+# dynamo announces a graph break where a hook of the audit reads per-thread state
+warnings.filterwarnings("ignore", "Dynamo does not know how to trace the builtin `_thread.get_ident")
 
 
 def codes(grad_mode):
