@@ -159,3 +159,65 @@ def test_built_site_shows_no_engine_marker_and_no_copy_button_on_output(built_si
         f for page in sorted((root / "docs").rglob("*.md")) for f in find_fences(page.read_text(encoding="utf-8"))
     ]
     assert no_copy == sum(f.language in OUTPUT for f in output_fences)
+
+
+HELPER = '''"""A helper file that blocks of a page import.
+
+Claims:
+    demo.helper: `double` doubles.
+"""
+
+
+def double(x):
+    return 2 * x
+
+
+if __name__ == "__main__":
+    assert double(2) == 4
+'''
+
+USES_HELPER = '''"""A block that imports the helper saved next to it.
+
+Claims:
+    demo.uses-helper: The helper doubles a tensor.
+"""
+
+# --8<-- [start:main]
+# Requires: helper.py, saved next to this script
+import torch
+from helper import double
+
+assert torch.equal(double(torch.ones(2)), torch.full((2,), 2.0))
+# --8<-- [end:main]
+'''
+
+HELPER_PAGE = """# Demo
+
+```{.python notest}
+--8<-- "snippets/demo/uses_helper.py:main"
+```
+"""
+
+
+def test_a_helper_file_named_on_the_first_line_is_saved_next_to_the_copied_block(tmp_path):
+    root = project(
+        tmp_path,
+        {"snippets/demo/helper.py": HELPER, "snippets/demo/uses_helper.py": USES_HELPER, "docs/demo.md": HELPER_PAGE},
+    )
+    assert copyable.declared_packages(USES_HELPER.split("# --8<-- [start:main]\n")[1]) == ([], [])
+    failures, skipped, ran = copyable.check_page(root / "docs" / "demo.md", root)
+    assert (failures, skipped, ran) == ([], [], 1)
+    # The snippet itself imports the helper from its own folder, as `python uses_helper.py` would.
+    path = root / "snippets" / "demo" / "uses_helper.py"
+    assert sandbox.run(path, 30, root).status == "passed"
+
+
+def test_a_helper_file_that_is_missing_or_not_named_fails(tmp_path):
+    root = project(tmp_path, {"snippets/demo/uses_helper.py": USES_HELPER, "docs/demo.md": HELPER_PAGE})
+    failures, _, _ = copyable.check_page(root / "docs" / "demo.md", root)
+    assert len(failures) == 1 and "names helper.py on its first line, but no folder" in failures[0], failures
+    unnamed = USES_HELPER.replace("# Requires: helper.py, saved next to this script\n", "")
+    _, found = copyable.declared_packages(unnamed)
+    assert found == [
+        "imports helper, which torch does not bring: start the block with `# Requires: pip install helper`"
+    ]

@@ -82,3 +82,12 @@ def test_no_green_mark_on_a_claim_that_passed_nowhere(site):
                 assert "passed" not in kind.split(), f"{name}: {kind} {text}"
             if "not-verified" in kind.split():
                 assert text.startswith("not verified") and "✓" not in text, f"{name}: {text}"
+
+
+def test_downloads_are_served_byte_for_byte_and_linked(site):
+    from harness.site import DOWNLOADS
+
+    for uri, source in DOWNLOADS.items():
+        assert (site / uri).read_bytes() == (ROOT / source).read_bytes(), uri
+    audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../eval_audit.py"' in audit

@@ -6,7 +6,10 @@ with the site's settings, then engine markers are removed (`reader_code.strip_ma
 build does). Each python block then runs alone through the snippet sandbox: a forked child, in
 an empty temporary folder, saved as a script as a reader would. Its asserts must pass, its `#> `
 output lines must match what it printed, and a package beyond torch must be named on its first
-line (`# Requires: pip install torchmetrics`).
+line (`# Requires: pip install torchmetrics`). A block that imports a helper file the page offers
+for download names it on its first line instead (`# Requires: eval_audit.py, saved next to this
+script`): the check copies that file, from the folder of the snippet the block includes, next to
+the saved script, as the reader would.
 
 One test item per page. A failure names the page, the block's number on the page (counting
 every block with a copy button, in page order), its first line and the error. Blocks from
@@ -40,6 +43,8 @@ WITH_TORCH = {"torch", "typing_extensions", "sympy", "networkx", "jinja2", "file
 # Import name -> what `pip install` takes, where they differ.
 DISTRIBUTION = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml", "cv2": "opencv-python"}
 _CUDA_CODE = re.compile(r"\bcuda\b")
+# A helper file from the page's snippets folder, saved by the reader next to the copied script.
+_REQUIRES_FILE = re.compile(r"^#\s*Requires:\s*(?P<file>[A-Za-z_]\w*\.py)\b")
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Block:
     timeout: float = DEFAULT_TIMEOUT
     threads: int = 1
     error: str = ""  # the block could not be resolved (a missing include: the fences check names it too)
+    folders: list[Path] = field(default_factory=list)  # folders of the snippets it includes: helper files
 
     @property
     def first_line(self) -> str:
@@ -112,6 +118,7 @@ def blocks(page: Path, root: Path) -> list[Block]:
         block = Block(rel, len(found) + 1, fence.line, language, "")
         for target in fence.includes:
             _requirements_of(block, root / target.partition(":")[0])
+            block.folders.append((root / target.partition(":")[0]).parent)
         try:
             expanded = expand.run(body) if fence.includes else body
         except Exception as exc:  # noqa: BLE001 - pymdownx raises its own error types for a bad include
@@ -153,11 +160,17 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
     """(packages named on the block's `# Requires: pip install ...` first line, problems)."""
     lines = [t.strip() for t in text.splitlines() if t.strip()]
     declared, found = [], []
+    local = set()  # modules the reader saves next to the script (`# Requires: helper.py ...`)
     for index, line in enumerate(lines):
         match = _REQUIRES.match(line)
         if match and index == 0:
             declared = [re.split(r"[<>=!~\[ ]", p)[0] for p in match["packages"].split()]
         elif match:
+            found.append(f"`{line}` must be the block's first line, where a reader sees it before copying")
+        helper = _REQUIRES_FILE.match(line)
+        if helper and index == 0:
+            local.add(helper["file"].removesuffix(".py"))
+        elif helper:
             found.append(f"`{line}` must be the block's first line, where a reader sees it before copying")
     try:
         tree = ast.parse(text)
@@ -173,7 +186,7 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             imported.add(node.module.split(".")[0])
     names = {_normalise(p) for p in declared}
-    for module in sorted(imported - set(sys.stdlib_module_names) - WITH_TORCH):
+    for module in sorted(imported - set(sys.stdlib_module_names) - WITH_TORCH - local):
         dist = DISTRIBUTION.get(module, module)
         if _normalise(dist) not in names and _normalise(module) not in names:
             found.append(
@@ -181,6 +194,25 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
                 f"start the block with `# Requires: pip install {dist}`"
             )
     return declared, found
+
+
+def declared_files(text: str) -> list[str]:
+    """The helper file named on the block's first line (`# Requires: eval_audit.py ...`), if any."""
+    first = next((t.strip() for t in text.splitlines() if t.strip()), "")
+    match = _REQUIRES_FILE.match(first)
+    return [match["file"]] if match else []
+
+
+def _helper_files(block: Block) -> tuple[list[Path], str]:
+    """(the helper files a block names, found in the folders of the snippets it includes; problem)."""
+    paths = []
+    for name in declared_files(block.text):
+        found = [folder / name for folder in block.folders if (folder / name).is_file()]
+        if not found:
+            where = ", ".join(sorted({f.as_posix() for f in block.folders})) or "none: the block includes no snippet"
+            return [], f"names {name} on its first line, but no folder of the snippets it includes has it ({where})"
+        paths.append(found[0])
+    return paths, ""
 
 
 def _normalise(name: str) -> str:
@@ -227,17 +259,23 @@ def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     missing = _missing_package(declared)
     if missing:
         return Result("skipped", missing)
-    key = hashlib.sha256(f"{block.timeout}|{block.threads}|{block.text}".encode()).hexdigest()
+    helpers, problem = _helper_files(block)
+    if problem:
+        return Result("failed", problem)
+    contents = "|".join(p.read_text(encoding="utf-8") for p in helpers)
+    key = hashlib.sha256(f"{block.timeout}|{block.threads}|{block.text}|{contents}".encode()).hexdigest()
     if cache is not None and key in cache:
         return Result(cache[key].status, cache[key].detail, reused=True)
-    result = _run(block)
+    result = _run(block, helpers)
     if cache is not None:
         cache[key] = result
     return result
 
 
-def _run(block: Block) -> Result:
+def _run(block: Block, helpers: list[Path] = ()) -> Result:
     with tempfile.TemporaryDirectory(prefix="copied-") as folder:
+        for helper in helpers:  # the files the reader saved next to the script, and nothing else
+            (Path(folder) / helper.name).write_text(helper.read_text(encoding="utf-8"), encoding="utf-8")
         script = Path(folder) / "copied.py"  # saved as a script, run from an empty folder
         script.write_text(block.text, encoding="utf-8")
         outcome = sandbox.run(script, block.timeout, Path(folder), source=block.text, threads=block.threads)

@@ -129,6 +129,9 @@ def _child(
     stack = open(stack_file, "w")  # noqa: SIM115 - must stay open until the process ends
     faulthandler.dump_traceback_later(timeout, file=stack)
     os.chdir(cwd)
+    # As `python script.py` does: the script's own folder comes first on the import path, so a
+    # snippet (or a copied block) imports a helper file saved next to it.
+    sys.path.insert(0, str(Path(path).parent))
     pytest_socket.disable_socket(allow_unix_socket=False)
     # torch's default intra-op pool has one thread per core: on a busy 2-core machine that
     # oversubscribes and a 1 s snippet takes 30 s or more. A snippet may raise it (`Threads:`).

@@ -33,6 +33,8 @@ from harness.reader_code import ReaderCodeExtension  # noqa: E402
 _STATE: dict = {}
 COUNTS = "<!-- ledger-counts -->"
 log = logging.getLogger("mkdocs.plugins.evalgrad")
+# Site path -> repository file: downloads linked from pages (docs/audit.md links eval_audit.py).
+DOWNLOADS = {"eval_audit.py": "snippets/audit/eval_audit.py"}
 
 
 def on_config(config):
@@ -64,6 +66,11 @@ def on_config(config):
 def on_files(files, config):
     files.append(File.generated(config, "ledger.md", content=ledger.render_ledger(_STATE["data"], _STATE["repo"])))
     files.append(File.generated(config, "myths.md", content=ledger.render_myths(_STATE["myths"])))
+    # Helper files a page offers for download, served next to that page's folder, byte for byte.
+    root = Path(config.config_file_path).resolve().parent
+    for uri, source in DOWNLOADS.items():
+        if (root / source).is_file():  # a project without the page (the engine's test projects) has none
+            files.append(File.generated(config, uri, content=(root / source).read_bytes()))
     return files
 
 
