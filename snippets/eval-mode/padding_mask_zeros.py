@@ -15,7 +15,7 @@ Claims:
         mode with frozen parameters and an input that needs no grad); `train()`,
         `enable_nested_tensor=False`, `torch.backends.mha.set_fastpath_enabled(False)`,
         `batch_first=False`, an odd number of heads, or padding at the start of a
-        sequence each give nonzero values at the padded positions.
+        sequence each leave the padded positions not all zero.
 
 Counter-cases:
     eval-mode.padding-mask-zeros-under-no-grad: `encoder = nn.TransformerEncoder(layer, num_layers=2).eval()  # fast path possible` -> `encoder = nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False).eval()`

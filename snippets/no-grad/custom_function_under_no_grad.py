@@ -40,6 +40,7 @@ with torch.no_grad():  # the Function is applied here
 print(calls, out.grad_fn, out.requires_grad)
 #> ['forward'] None False
 assert calls == ["forward"]  # forward ran
+assert torch.equal(out, torch.tensor([1.0, 4.0]))  # and computed w * w
 assert out.grad_fn is None and not out.requires_grad  # nothing was recorded
 
 try:
