@@ -29,8 +29,8 @@ from pathlib import Path
 import yaml
 
 from harness import claims as registry
-from harness.counter import for_claim as declared_counter_cases
 from harness import provenance
+from harness.counter import for_claim as declared_counter_cases
 from harness.snippet import Snippet
 
 SKIP_RESULTS = re.compile(r"^(bench-|.*\.partial\.json$)")

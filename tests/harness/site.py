@@ -25,9 +25,8 @@ from mkdocs.structure.files import File
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` importable
 
 from harness import claims as registry  # noqa: E402
-from harness import ledger  # noqa: E402
-from harness.describe import description  # noqa: E402
 from harness import includes, ledger  # noqa: E402
+from harness.describe import description  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
 _STATE: dict = {}
