@@ -1,10 +1,10 @@
 """Lightning's evaluation loops run under inference mode by default, and what that breaks.
 
 Claims:
-    libraries.lightning-default-inference-mode: With a default `Trainer` (its
-        `inference_mode=True`), `validation_step`, `test_step` and `predict_step` run with
-        `torch.is_inference_mode_enabled()` True and grad mode off, and a layer's output
-        inside them is an inference tensor without a `grad_fn`.
+    libraries.lightning-default-inference-mode: `Trainer`'s `inference_mode` parameter
+        defaults to `True`, and with a default `Trainer` the steps that `validate`, `test` and
+        `predict` call run with `torch.is_inference_mode_enabled()` True and grad mode off:
+        a layer's output inside them is an inference tensor without a `grad_fn`.
     libraries.lightning-enable-grad-cannot-undo: Under the default `Trainer`,
         `torch.enable_grad()` inside `validation_step` turns grad mode on but inference mode
         stays on: an input on which `requires_grad_()` was called gives an output that does not
@@ -30,6 +30,7 @@ Timeout: 120
 # claim: libraries.lightning-default-inference-mode
 # --8<-- [start:default]
 # Requires: pip install lightning
+import inspect
 import tempfile
 
 import lightning as L
@@ -80,6 +81,10 @@ assert [stage for stage, *_ in model.seen] == ["validate", "test", "predict"]
 for stage, inference_mode, grad_mode, inference_tensor, grad_fn in model.seen:
     assert inference_mode and not grad_mode, stage
     assert inference_tensor and grad_fn is None, stage
+
+print(inspect.signature(L.Trainer).parameters["inference_mode"])
+#> inference_mode: bool = True
+assert inspect.signature(L.Trainer).parameters["inference_mode"].default is True
 # --8<-- [end:default]
 
 # claim: libraries.lightning-enable-grad-cannot-undo
