@@ -29,12 +29,30 @@ def environment() -> dict:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "torch": torch.__version__,
         "python": platform.python_version(),
+        "packages": _package_versions(),
         "os": f"{platform.system()} {platform.release()}",
         "cpu": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "gpu": gpu,
         "command": " ".join(["pytest", *sys.argv[1:]]),
     }
+
+
+# The libraries whose behaviour pages claim (docs/accuracy.md, docs/libraries.md): their versions
+# belong with the results. Read from the installed metadata, without importing them.
+LIBRARIES = ("torchmetrics", "lightning", "transformers")
+
+
+def _package_versions() -> dict:
+    from importlib import metadata
+
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
 
 
 def _cpu_model() -> str:
