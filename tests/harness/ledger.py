@@ -53,6 +53,7 @@ class Row:
     status: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # platform -> (state, reason)
     snippet_sha256: str = ""
     passed_elsewhere: list[str] = field(default_factory=list)  # "CPU, torch 2.14.1": other releases' runs
+    releases: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # torch version -> (state, reason)
 
     @property
     def verified(self) -> bool:
@@ -64,6 +65,7 @@ class Row:
 class Ledger:
     claims: dict[str, Row]
     runs: dict[str, dict | None]  # platform -> results header, or None when not recorded
+    releases: list[dict] = field(default_factory=list)  # headers of the runs on other torch releases
 
     @property
     def not_verified(self) -> list[Row]:
@@ -133,6 +135,7 @@ def _load(path: Path, published: bool, root: Path, snippets: list[Snippet], load
 
 def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:
     page_of = {r.claim: r.page.as_posix() for r in refs}
+    releases = _other_releases(results)
     rows = {}
     for snippet in snippets:
         for claim in snippet.claims:
@@ -148,15 +151,33 @@ def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: d
             )
             for platform in PLATFORMS:
                 row.status[platform] = _status(row, platform, results.get(platform))
-            for run in getattr(results, "versions", []):
-                if _status(row, run["platform"], run)[0] == "passed":
+            for run in releases:
+                row.releases[run["torch"]] = state = _status(row, run["platform"], run)
+                if state[0] == "passed":
                     row.passed_elsewhere.append(f"{run['platform'].upper()}, torch {run['torch']}")
             rows[claim.id] = row
     order = sorted(rows.values(), key=lambda r: (r.page, r.id))
-    runs = {
-        p: ({k: v for k, v in r.items() if k not in ("snippets", "claims")} if r else None) for p, r in results.items()
-    }
-    return Ledger({r.id: r for r in order}, runs)
+    runs = {p: (_header(r) if r else None) for p, r in results.items()}
+    return Ledger({r.id: r for r in order}, runs, [_header(r) for r in releases])
+
+
+def _header(run: dict) -> dict:
+    return {k: v for k, v in run.items() if k not in ("snippets", "claims")}
+
+
+def _other_releases(results) -> list[dict]:
+    """The runs on torch releases other than the main runs' (one per release, oldest first)."""
+    main = {r["torch"] for _, r in results.items() if r}
+    seen, out = set(main), []
+    for run in sorted(getattr(results, "versions", []), key=lambda r: _release_key(r["torch"])):
+        if run["torch"] not in seen:
+            seen.add(run["torch"])
+            out.append(run)
+    return out
+
+
+def _release_key(version: str) -> tuple:
+    return tuple(int(x) if x.isdigit() else 0 for x in re.split(r"[.+]", version)[:3])
 
 
 def _status(row: Row, platform: str, results: dict | None) -> tuple[str, str | None]:
@@ -189,6 +210,12 @@ def check(data: Ledger, require_cuda: bool, require_results: bool = False) -> li
         if require_results and state in MISSING:
             errors.append(f"{row.snippet}:{row.line}: claim {row.id} has no CPU result for its code as it is now "
                           f"({state}: {reason}); DOCS_REQUIRE_RESULTS is set")  # fmt: skip
+        for version, (release_state, _) in row.releases.items():
+            if release_state == "failed":
+                errors.append(
+                    f"{row.snippet}:{row.line}: claim {row.id} failed in the recorded run on torch {version}: "
+                    "give the snippet a `Torch:` range (and a counter-case snippet for the other range) or fix it"
+                )
         # A push builds with the previous CUDA run (the GPU runs nightly): a claim changed since shows
         # CUDA "stale" until then, and does not stop the deploy; a failed or missing result does.
         if require_cuda and row.status["cuda"][0] not in ("passed", "stale"):
@@ -287,7 +314,17 @@ def counts_sentence(data: Ledger) -> str:
     )
     if c["stale"]:
         text += f"; {c['stale']} with a result recorded for earlier code (stale)"
-    return text + "."
+    return text + ". " + releases_sentence(data)
+
+
+def releases_sentence(data: Ledger) -> str:
+    """The torch releases the recorded runs used, from the results files."""
+    runs = [r for r in data.runs.values() if r] + data.releases
+    if not runs:
+        return "No run is recorded yet."
+    names = [f"{r['torch']} ({r['platform'].upper()})" for r in sorted(runs, key=lambda r: _release_key(r["torch"]))]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    return f"Runs recorded on torch {listed}; a claim that holds on only some releases states its range."
 
 
 def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
@@ -303,6 +340,11 @@ def page_summary(data: Ledger, src_uri: str, ledger_href: str) -> str:
             bits.append(f"{platform.upper()}: {passed} of {len(applicable)} claims passed{note} ({_run_label(run)})")
         elif applicable:
             bits.append(f"{platform.upper()}: no results recorded yet")
+    for run in data.releases:
+        applicable = [r for r in rows if r.releases.get(run["torch"], ("",))[0] != "not-applicable"]
+        if applicable:
+            passed = sum(r.releases[run["torch"]][0] == "passed" for r in applicable)
+            bits.append(f"torch {run['torch']}: {passed} of {len(applicable)} passed")
     unverified = sum(not r.verified for r in rows)
     if unverified:
         bits.append(f"{unverified} not verified on any platform")
@@ -315,6 +357,7 @@ def _range_note(row: Row) -> str:
 
 def _versions(data: Ledger) -> list[str]:
     recorded = [f"{p.upper()}: torch {run['torch']}" for p, run in data.runs.items() if run]
+    recorded += [f"{run['platform'].upper()}: torch {run['torch']} (`nox -s torch-versions`)" for run in data.releases]
     ranged = [r for r in data.claims.values() if r.torch_range]
     lines = [
         "## Versions",
@@ -411,6 +454,14 @@ def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
 
         return cell
 
+    def release(version: str):
+        def cell(row: Row) -> str:
+            state, reason = row.releases.get(version, ("not-recorded", None))
+            note = f"<br><small>{html.escape(reason)}</small>" if reason and state not in ("passed", "stale") else ""
+            return f'<td><span class="claim-status {state}">{_state_text(state)}</span>{note}</td>'
+
+        return cell
+
     def verified(row: Row) -> str:
         if not row.verified:
             return '<td><span class="claim-status not-verified">not verified</span></td>'
@@ -424,6 +475,7 @@ def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
         ("Proof", proof),
         ("Shown able to fail", lambda row: counter_cases_cell(row, data)),
         *[(p.upper(), platform(p)) for p in PLATFORMS],
+        *[(f"torch {r['torch']} ({r['platform'].upper()})", release(r["torch"])) for r in data.releases],
         ("Verified", verified),
     ]
 
