@@ -29,19 +29,17 @@
 #
 # This page types no figure by hand. Every number and plot below is read from a results
 # file that the benchmark wrote. Each file records the device, torch version and date of
-# its run. To record the figures again on your machine:
-#
-# ```bash
-# nox -s bench    # writes docs/results/bench-cpu.json, or bench-cuda.json on a GPU
-# ```
+# its run. To record the figures again on your machine, run `nox -s bench`: it writes
+# `docs/results/bench-cpu.json`, or `bench-cuda.json` on a GPU.
 #
 # That runs `tests/bench/run.py`, which can also be called directly with `--out PATH`, or
 # with `--quick` for a smoke run. Each claim below is also
 # asserted by a snippet in `snippets/measurements/`. The snippets assert only what no machine
 # can change: bytes, counts of tensors and graph nodes, operator calls, metrics. This page
-# shows what one recorded run measured. The code cells check the deterministic figures of
-# the record (bytes, counts, metrics), so a results file that breaks one of those statements
-# fails the page build. Times are shown with their spread and never bounded: a run on
+# shows what one recorded run measured. Its code, hidden here, is in the
+# [page's source](measurements.py): it draws the tables and figures from the record and
+# checks the deterministic figures of the record (bytes, counts, metrics), so a results file
+# that breaks one of those statements fails the page build. Times are shown with their spread and never bounded: a run on
 # another machine records other times, and the page then shows those.
 
 # %% tags=["hide-input"]
@@ -106,6 +104,23 @@ plt.rcParams.update({
 })
 
 
+def unwrap_groups(svg):
+    """Drop the <g> elements that carry no attribute, keeping what they hold."""
+    out, stack, last = [], [], 0
+    for tag in re.finditer(r"<g\b[^>]*>|</g>", svg):
+        out.append(svg[last : tag.start()])
+        last = tag.end()
+        if tag[0] == "</g>":
+            if stack.pop():
+                out.append("</g>")
+        else:
+            keep = tag[0] != "<g>"
+            stack.append(keep)
+            if keep:
+                out.append(tag[0])
+    return "".join(out) + svg[last:]
+
+
 def show_figure(fig, name, alt, caption):
     """Show `fig` as an inline SVG with a text alternative (`alt`) and a visible caption."""
     plt.rcParams["svg.hashsalt"] = name  # stable, page-unique element ids
@@ -125,6 +140,15 @@ def show_figure(fig, name, alt, caption):
     )
     for placeholder, css in CSS_COLOURS.items():
         svg = svg.replace(placeholder, css)
+    # Smaller markup, same drawing: the font list goes to the stylesheet; no group ids, clipping to
+    # the axes (nothing is drawn outside them), no-op rotations or line breaks; coordinates to 0.1 pt.
+    svg = re.sub(r"font-family: [^;\"]+;? ?", "", svg)
+    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)
+    svg = re.sub(r' clip-path="url\(#[^)]*\)"|<clipPath\b.*?</clipPath>', "", svg, flags=re.S)
+    svg = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", svg)
+    svg = re.sub(r"(\d+\.\d)\d+", r"\1", svg)
+    svg = re.sub(r"\s*\n\s*", " ", svg).replace("> <", "><")
+    svg = unwrap_groups(svg)
     assert "#0a0b0" not in svg, "a colour was left unmapped"
     display(HTML(f'<figure class="nb-figure" id="figure-{name}" data-search-exclude>{svg}'
                  f"<figcaption>{caption}</figcaption></figure>"))
@@ -226,25 +250,27 @@ assert gpu is None or (gpu["header"]["platform"] == "cuda" and not gpu["header"]
 #   [claim: measurements.params-among-saved].
 #
 # How much this matters depends on how large the activations are next to the weights, and the
-# last column of the table prints that ratio. For the MLP at batch 1 the saved activations
+# last column of the table shows that ratio. For the MLP at batch 1 the saved activations
 # are under a tenth of its weights. For the CNN at its largest batch they are more than ten
 # times its weights.
 
 # %% tags=["hide-input"]
 rows = {m: cpu["memory"][m]["rows"] for m in MODELS}
 weights = {m: cpu["memory"][m]["parameter_bytes"] for m in MODELS}
+show_table(["model", "architecture", "parameters", "weights (bytes)"],
+           [[m, cpu["memory"][m]["description"], f"{cpu['memory'][m]['n_parameters']:,}", f"{weights[m]:,}"]
+            for m in MODELS], numeric=(2, 3), caption="The models, in <code>eval()</code> mode")
 table = []
 for m in MODELS:
     by = {(r["batch"], r["mode"]): r for r in rows[m]}
     for b in sorted({r["batch"] for r in rows[m]}):
         g = by[(b, "grad")]
         table.append([m, b, f"{g['activation_bytes']:,}", f"{g['param_bytes']:,}", f"{g['input_bytes']:,}",
-                      f"{by[(b, 'no_grad')]['activation_bytes']:,}",
-                      f"{by[(b, 'inference_mode')]['activation_bytes']:,}",
-                      f"{weights[m]:,}", f"{g['activation_bytes'] / weights[m]:.3g}"])
-show_table(["model", "batch", "grad: activation", "grad: param", "grad: input", "no_grad", "inference_mode",
-            "model weights", "activation / weights"], table, numeric=range(1, 9),
-           caption="Bytes saved for backward by one forward pass in <code>eval()</code> mode")
+                      f"{by[(b, 'no_grad')]['activation_bytes']:,} / {by[(b, 'inference_mode')]['activation_bytes']:,}",
+                      f"{g['activation_bytes'] / weights[m]:.3g}"])
+show_table(["model", "batch", "grad: activation", "grad: param", "grad: input", "no_grad / inference_mode",
+            "activation / weights"], table, numeric=range(1, 7),
+           caption="Bytes saved for backward by one forward pass")
 
 ratio = {m: {r["batch"]: r["activation_bytes"] / weights[m] for r in rows[m] if r["mode"] == "grad"}
          for m in MODELS}
@@ -307,7 +333,7 @@ assert ratio["mlp"][1] < 0.1 and ratio["cnn"][max(ratio["cnn"])] > 10, ratio
 # graph occupy, and `max_memory_allocated()` gives the peak during the pass, transient
 # buffers included. `memory_allocated()` counts whole allocator blocks, and the allocator
 # rounds each block up to a multiple of 512 bytes, so its figure can only be equal to or
-# larger than the saved-bytes count. The cell below checks, for every recorded row, that
+# larger than the saved-bytes count. The page's code checks, for every recorded row, that
 # the increase is at least the saved activations plus the output, and that it is smaller
 # under `no_grad` than in grad mode. For the MLP, the snippet checks more: the saved
 # activations on the GPU have the same bytes as on CPU, in grad mode the increase is those
@@ -383,11 +409,11 @@ else:
 #
 # The benchmark tracks the saved tensors that are *alive* after each iteration. The
 # pack hook wraps each saved tensor in a small object, and that object dies when the graph
-# holding it is freed. The cell below checks the recorded curves: with `+= loss` the bytes
+# holding it is freed. The page's code checks the recorded curves: with `+= loss` the bytes
 # after iteration N are N times those after the first (within 1%), with `+= loss.item()`
 # they stay at the first iteration's bytes (within 1%), and under `no_grad` they are zero.
 # On a GPU a second plot shows the `memory_allocated()` increase, which also counts each
-# iteration's input batch (the first layer saves it) and the live output. There the cell
+# iteration's input batch (the first layer saves it) and the live output. There the code
 # checks that the `+= loss` curve rises at every iteration and that the `+= loss.item()`
 # curve varies by less than one such step.
 
@@ -490,7 +516,8 @@ if gpu:
 # [source at v2.13.0](https://github.com/pytorch/pytorch/blob/v2.13.0/torch/nn/modules/transformer.py#L795-L954)).
 # The `transformer-no-fastpath` rows turn it off with
 # `torch.backends.mha.set_fastpath_enabled(False)` to isolate the effect of autograd; the
-# cell prints whether their median speed-up is smaller than that of the `transformer` rows.
+# list below the table says whether their median speed-up is smaller than that of the
+# `transformer` rows.
 # The benchmark's transformer gets no padding mask, so the fast path here changes only the
 # kernels, not the values at padded positions (see
 # [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)).
@@ -628,7 +655,7 @@ assert met["torchmetrics_agrees"] in (True, None)
 # %% [markdown]
 # ## Versions verified
 #
-# The figures on this page come from the run whose header is printed at the top. It records
+# The figures on this page come from the run whose header is shown at the top. It records
 # the torch version, device and date of that run. The claim badges show where and with which
 # torch version each snippet last passed. The measurement code is in `tests/bench/measure.py`,
 # with its definitions in the module docstring. The PyTorch sources for each method:

@@ -39,6 +39,8 @@ def on_page_content(content, page, config, files):
     content = content[content.index(WRAPPER) :]
     # Markdown cells are wrapped in focusable divs that do nothing: keep them out of the tab order.
     content = content.replace('<div class="jp-Cell-inputWrapper" tabindex="0">', '<div class="jp-Cell-inputWrapper">')
+    # Heading permalinks look and behave like those of Markdown pages.
+    content = content.replace('<a class="anchor-link" href="#', '<a class="headerlink" href="#')
     return HREF.sub(lambda m: m[1] + _resolve(m[2], page, files) + m[3], content)
 
 
@@ -47,8 +49,11 @@ def _resolve(href: str, page, files) -> str:
     if url.scheme or url.netloc or href.startswith(("/", "#")) or not href:
         return href
     path = unquote(url.path)
-    if path.endswith(SOURCE_SUFFIXES):  # written as in a Markdown page: relative to the source file
-        target = files.get_file_from_path(posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path)))
+    source = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path))
+    if path.endswith(SOURCE_SUFFIXES) and source != page.file.src_uri:
+        # Written as in a Markdown page: relative to the source file. (A link to the notebook's own
+        # source is the download of the copy mkdocs-jupyter puts next to the page.)
+        target = files.get_file_from_path(source)
         if target is None or not target.is_documentation_page():
             log.warning("notebook %s links to '%s', which is not a page of this site", page.file.src_uri, href)
             return href
