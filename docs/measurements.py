@@ -587,7 +587,7 @@ show_figure(
             f"interquartile range, diamonds the ratio of the fastest blocks. {stamp(cpu)}",
 )
 
-for name, entry in timing["models"].items():
+for entry in timing["models"].values():
     for r in entry["rows"]:
         s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
         # the record is complete and its summary matches its rounds (no bound on the times)
