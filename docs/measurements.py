@@ -130,6 +130,16 @@ def show_figure(fig, name, alt, caption):
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*|<style type=\"text/css\">.*?</style>\s*", "", svg, flags=re.S)
+    # Smaller markup, same drawing: the font list goes to the stylesheet; no group ids, clipping to
+    # the axes (nothing is drawn outside them), no-op rotations or line breaks; coordinates (in
+    # attributes, never in the text) to 0.1 pt.
+    svg = re.sub(r"font-family: [^;\"]+;? ?", "", svg)
+    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)
+    svg = re.sub(r' clip-path="url\(#[^)]*\)"|<clipPath\b.*?</clipPath>', "", svg, flags=re.S)
+    svg = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", svg)
+    svg = re.sub(r'="[^"]*"', lambda value: re.sub(r"(\d+\.\d)\d+", r"\1", value[0]), svg)
+    svg = re.sub(r"\s*\n\s*", " ", svg).replace("> <", "><")
+    svg = unwrap_groups(svg)
     view_box = re.search(r'viewBox="([^"]+)"', svg)[1]
     svg = re.sub(
         r"<svg\b[^>]*>",
@@ -140,15 +150,6 @@ def show_figure(fig, name, alt, caption):
     )
     for placeholder, css in CSS_COLOURS.items():
         svg = svg.replace(placeholder, css)
-    # Smaller markup, same drawing: the font list goes to the stylesheet; no group ids, clipping to
-    # the axes (nothing is drawn outside them), no-op rotations or line breaks; coordinates to 0.1 pt.
-    svg = re.sub(r"font-family: [^;\"]+;? ?", "", svg)
-    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)
-    svg = re.sub(r' clip-path="url\(#[^)]*\)"|<clipPath\b.*?</clipPath>', "", svg, flags=re.S)
-    svg = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", svg)
-    svg = re.sub(r"(\d+\.\d)\d+", r"\1", svg)
-    svg = re.sub(r"\s*\n\s*", " ", svg).replace("> <", "><")
-    svg = unwrap_groups(svg)
     assert "#0a0b0" not in svg, "a colour was left unmapped"
     display(HTML(f'<figure class="nb-figure" id="figure-{name}" data-search-exclude>{svg}'
                  f"<figcaption>{caption}</figcaption></figure>"))
@@ -157,7 +158,7 @@ def show_figure(fig, name, alt, caption):
 def show_table(header, rows, numeric=(), caption=None):
     """Show an HTML table; the columns whose index is in `numeric` are right-aligned."""
     def cell(tag, i, text):
-        align = ' style="text-align: right"' if i in numeric else ""
+        align = f' class="{tag}-num"' if i in numeric else ""  # right-aligned; figures do not wrap
         return f"<{tag}{align}>{text}</{tag}>"
 
     head = "".join(cell("th", i, html.escape(h)) for i, h in enumerate(header))
@@ -505,7 +506,7 @@ if gpu:
 # Where arithmetic dominates, that bookkeeping is a small share of the time; where many tiny
 # operations run, it is a larger one.
 #
-# What that was worth on the recorded machine is printed below the table, computed from the
+# What that was worth on the recorded machine is shown below the tables, computed from the
 # record: whether the `deep-narrow-mlp` rows show a larger median speed-up than the `mlp`
 # rows, and the largest median speed-up of the MLP and the CNN. None of this is asserted,
 # since another machine records other times.
@@ -516,36 +517,39 @@ if gpu:
 # [source at v2.13.0](https://github.com/pytorch/pytorch/blob/v2.13.0/torch/nn/modules/transformer.py#L795-L954)).
 # The `transformer-no-fastpath` rows turn it off with
 # `torch.backends.mha.set_fastpath_enabled(False)` to isolate the effect of autograd; the
-# list below the table says whether their median speed-up is smaller than that of the
+# list below the tables says whether their median speed-up is smaller than that of the
 # `transformer` rows.
 # The benchmark's transformer gets no padding mask, so the fast path here changes only the
 # kernels, not the values at padded positions (see
 # [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)).
 
 # %% tags=["hide-input"]
-def speed_table(run):
-    table, summary = [], []
+def speed_tables(run, where):
+    """The speed-ups over grad mode, and the times behind them, as two tables."""
+    ratios, times, summary = [], [], []
     for name, entry in run["timing"]["models"].items():
         for r in entry["rows"]:
             s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
-            table.append([name, r["batch"], f"{r['grad']['median_s'] * 1e6:,.0f}",
-                          f"{s_ng['median']:.2f}× [{s_ng['p25']:.2f}–{s_ng['p75']:.2f}]",
-                          f"{r['no_grad']['speedup_best_vs_grad']:.2f}×",
-                          f"{s_im['median']:.2f}× [{s_im['p25']:.2f}–{s_im['p75']:.2f}]",
-                          f"{r['inference_mode']['speedup_best_vs_grad']:.2f}×",
+            ratios.append([name, r["batch"], f"{s_ng['median']:.2f}× [{s_ng['p25']:.2f}–{s_ng['p75']:.2f}]",
+                           f"{r['no_grad']['speedup_best_vs_grad']:.2f}×",
+                           f"{s_im['median']:.2f}× [{s_im['p25']:.2f}–{s_im['p75']:.2f}]",
+                           f"{r['inference_mode']['speedup_best_vs_grad']:.2f}×"])
+            times.append([name, r["batch"], f"{r['grad']['median_s'] * 1e6:,.0f}",
                           f"{r['grad']['throughput_per_s']:,.0f} → {r['no_grad']['throughput_per_s']:,.0f}"])
             summary.append((f"{name}, batch {r['batch']}", r))
-    return table, summary
+    t = run["timing"]
+    show_table(["model", "batch", "no_grad: median [IQR]", "no_grad: best", "inference_mode: median [IQR]",
+                "inference_mode: best"], ratios, numeric=range(1, 6),
+               caption=f"{where}: speed-up over grad mode: {t['reps']} interleaved rounds of "
+                       f"<code>blocked_autorange(min_run_time={t['min_run_time_s']})</code>, "
+                       f"{t['num_threads']} thread(s), clock: {html.escape(t['clock'])}")
+    show_table(["model", "batch", "grad mode: median time (µs)", "samples/s, grad → no_grad"], times,
+               numeric=(1, 2, 3), caption=f"{where}: median time of one forward pass in grad mode, and throughput")
+    return summary
 
 
 timing = cpu["timing"]
-table, summary = speed_table(cpu)
-show_table(["model", "batch", "grad median (µs)", "no_grad: median [IQR]", "no_grad: best",
-            "inference_mode: median [IQR]", "inference_mode: best", "samples/s, grad → no_grad"],
-           table, numeric=range(1, 8),
-           caption=f"Speed-up over grad mode: {timing['reps']} interleaved rounds of "
-                   f"<code>blocked_autorange(min_run_time={timing['min_run_time_s']})</code>, "
-                   f"{timing['num_threads']} thread(s), clock: {html.escape(timing['clock'])}")
+summary = speed_tables(cpu, "CPU")
 
 median_ng = {(name, r["batch"]): r["no_grad"]["speedup_vs_grad"]["median"]
              for name, entry in timing["models"].items() for r in entry["rows"]}
@@ -598,9 +602,7 @@ assert not timing["models"]["transformer-no-fastpath"]["fastpath_enabled"]
 if gpu is None:
     note("CUDA timings are pending (<code>docs/results/bench-cuda.json</code> has not been recorded yet).")
 else:
-    show_table(["model", "batch", "grad median (µs)", "no_grad: median [IQR]", "no_grad: best",
-                "inference_mode: median [IQR]", "inference_mode: best", "samples/s, grad → no_grad"],
-               speed_table(gpu)[0], numeric=range(1, 8), caption=f"CUDA speed-up over grad mode ({stamp(gpu)})")
+    speed_tables(gpu, f"CUDA ({stamp(gpu)})")
 
 # %% [markdown]
 # ## 5. Metrics
@@ -635,11 +637,11 @@ note(f"Logits bitwise equal across modes: {met['eval_logits_bitwise_equal']}; to
 
 
 def confusion_table(label, cm):
-    head = "".join(f'<th style="text-align: right">{j}</th>' for j in range(len(cm)))
-    body = "".join(f"<tr><th>{i}</th>" + "".join(f'<td style="text-align: right">{v}</td>' for v in row) + "</tr>"
+    head = "".join(f'<th scope="col">{j}</th>' for j in range(len(cm)))
+    body = "".join(f'<tr><th scope="row">{i}</th>' + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
                    for i, row in enumerate(cm))
-    return (f"<table><caption>{html.escape(label)}</caption><thead><tr><th>true ↓ predicted →</th>{head}</tr>"
-            f"</thead><tbody>{body}</tbody></table>")
+    return (f'<table class="nb-confusion-matrix"><caption>{html.escape(label)}</caption><thead><tr>'
+            f"<th>true ↓ predicted →</th>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 display(HTML('<div class="nb-confusion">'
