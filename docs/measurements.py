@@ -83,7 +83,7 @@ CSS_COLOURS = {FG: "currentColor", GRID: "var(--nb-plot-grid)"} | {
 }
 plt.rcParams.update({
     "svg.fonttype": "none",  # text stays text: small, selectable, coloured by CSS
-    "font.size": 11,
+    "font.size": 10,
     "text.color": FG,
     "axes.labelcolor": FG,
     "axes.edgecolor": FG,
@@ -277,7 +277,7 @@ ratio = {m: {r["batch"]: r["activation_bytes"] / weights[m] for r in rows[m] if 
          for m in MODELS}
 grad_bytes = {m: sorted((r["batch"], r["activation_bytes"]) for r in rows[m] if r["mode"] == "grad")
               for m in MODELS}
-fig, ax = plt.subplots(figsize=(5.6, 4.2))
+fig, ax = plt.subplots(figsize=(4.8, 3.6))
 for m, marker, colour in zip(MODELS, "os^", SERIES[:3], strict=True):
     ax.plot(*zip(*grad_bytes[m], strict=True), marker=marker, color=colour, label=f"{m}: grad mode")
     ax.axhline(weights[m], color=colour, lw=1.2, ls=":", label=f"{m}: model weights")
@@ -290,7 +290,7 @@ ax.set_xticks(sorted({b for m in MODELS for b, _ in grad_bytes[m]}))
 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 ax.set_xlabel("batch size")
 ax.set_ylabel("bytes saved for backward")
-ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
 describe = "; ".join(
     f"{m}: {size(grad_bytes[m][0][1])} at batch {grad_bytes[m][0][0]} to {size(grad_bytes[m][-1][1])} "
     f"at batch {grad_bytes[m][-1][0]}, model weights {size(weights[m])}" for m in MODELS
@@ -369,7 +369,7 @@ else:
     show_table(["model", "batch", "mode", "saved activations + output", "memory_allocated increase",
                 "peak increase"], table, numeric=(1, 3, 4, 5),
                caption=f"What the CUDA caching allocator sees, in bytes ({stamp(gpu)})")
-    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    fig, ax = plt.subplots(figsize=(4.8, 3.8))
     for m, marker in zip(MODELS, "os^", strict=True):
         ax.loglog([p[0] for p in pts if p[2] == m], [p[1] for p in pts if p[2] == m], marker, label=m)
     lim = [min(p[0] for p in pts), max(p[1] for p in pts)]
@@ -430,13 +430,13 @@ show_table(["accumulation", "after iteration 1", f"after iteration {n}"],
            caption=f"Saved tensors alive, in bytes: {leak['model']}, batch {leak['batch']}, {n} iterations")
 
 its = range(1, n + 1)
-fig, ax = plt.subplots(figsize=(5.6, 3.8))
+fig, ax = plt.subplots(figsize=(4.8, 3.4))
 for (v, label), style in zip(LEAK_LABELS.items(), ("-", "-", "--"), strict=True):
     ax.plot(its, [b / 2**20 for b in curves[v]], style, label=label)
 ax.set_xlabel("iteration")
 ax.set_ylabel("saved tensors alive (MiB)")
 ax.set_ylim(bottom=0)
-ax.legend()
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
 show_figure(
     fig, "leak-cpu",
     alt=f"Line chart over {n} evaluation iterations: with running_loss += loss the saved tensors kept "
@@ -455,13 +455,13 @@ assert set(curves["no_grad_tensor"]) == {0}
 if gpu:
     alloc = {v: gpu["leak"][v]["cuda_memory_allocated_delta"] for v in ("tensor", "item")}
     steps = [b - a for a, b in zip(alloc["tensor"], alloc["tensor"][1:], strict=False)]
-    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
     for v in ("tensor", "item"):
         ax.plot(range(1, len(alloc[v]) + 1), [b / 2**20 for b in alloc[v]], label=LEAK_LABELS[v])
     ax.set_xlabel("iteration")
     ax.set_ylabel("memory_allocated() increase (MiB)")
     ax.set_ylim(bottom=0)
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
     show_figure(
         fig, "leak-cuda",
         alt=f"Line chart over {len(alloc['tensor'])} iterations on a GPU: with running_loss += loss the "
@@ -536,7 +536,7 @@ def speed_tables(run, where):
                            f"{r['inference_mode']['speedup_best_vs_grad']:.2f}×"])
             times.append([name, r["batch"], f"{r['grad']['median_s'] * 1e6:,.0f}",
                           f"{r['grad']['throughput_per_s']:,.0f} → {r['no_grad']['throughput_per_s']:,.0f}"])
-            summary.append((f"{name}, batch {r['batch']}", r))
+            summary.append((name, r["batch"], r))
     t = run["timing"]
     show_table(["model", "batch", "no_grad: median [IQR]", "no_grad: best", "inference_mode: median [IQR]",
                 "inference_mode: best"], ratios, numeric=range(1, 6),
@@ -566,27 +566,28 @@ display(HTML(
     f"{fused} of {batches}.</li></ul>"
 ))
 
-fig, ax = plt.subplots(figsize=(5.6, 0.42 * len(summary) + 1.2))
+fig, ax = plt.subplots(figsize=(5.0, 0.42 * len(summary) + 1.2))
 ys = list(range(len(summary)))[::-1]
 for offset, mode, colour, hatch in ((0.2, "no_grad", SERIES[0], None), (-0.2, "inference_mode", SERIES[1], "//")):
-    s = [r[mode]["speedup_vs_grad"] for _, r in summary]
+    s = [r[mode]["speedup_vs_grad"] for _, _, r in summary]
     ax.barh([y + offset for y in ys], [x["median"] for x in s], 0.38, color=colour, hatch=hatch,
             edgecolor=FG if hatch else colour, linewidth=0,
             xerr=[[x["median"] - x["p25"] for x in s], [x["p75"] - x["median"] for x in s]],
             error_kw={"ecolor": FG, "capsize": 2, "elinewidth": 1}, label=f"{mode} (median, IQR)")
-    ax.plot([r[mode]["speedup_best_vs_grad"] for _, r in summary], [y + offset for y in ys], "D",
+    ax.plot([r[mode]["speedup_best_vs_grad"] for _, _, r in summary], [y + offset for y in ys], "D",
             color=FG, markersize=3.5, label="fastest block vs fastest block" if mode == "no_grad" else None)
 ax.axvline(1.0, color=FG, lw=1)
-ax.set_yticks(ys, [label for label, _ in summary], fontsize=10)
+ax.set_yticks(ys, [f"{name} · {batch}" for name, batch, _ in summary])
 ax.grid(axis="y", visible=False)
 ax.set_xlabel("speed-up over grad mode (×); 1.0 = no difference")
+ax.set_ylabel("model · batch size")
 ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))
 show_figure(
     fig, "speed-cpu",
     alt="Horizontal bar chart of the median speed-up of no_grad and inference_mode over grad mode for each "
         "model and batch size, with interquartile ranges and the fastest-block ratio: "
-        + "; ".join(f"{label}: no_grad {r['no_grad']['speedup_vs_grad']['median']:.2f}, inference_mode "
-                    f"{r['inference_mode']['speedup_vs_grad']['median']:.2f}" for label, r in summary) + ".",
+        + "; ".join(f"{name}, batch {batch}: no_grad {r['no_grad']['speedup_vs_grad']['median']:.2f}, inference_mode "
+                    f"{r['inference_mode']['speedup_vs_grad']['median']:.2f}" for name, batch, r in summary) + ".",
     caption=f"Forward-pass speed-up over grad mode: bars are the median of the per-round ratios with their "
             f"interquartile range, diamonds the ratio of the fastest blocks. {stamp(cpu)}",
 )
