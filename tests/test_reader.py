@@ -131,6 +131,7 @@ def test_plots_follow_the_colour_scheme(browser, pages, base_url, scheme):  # no
     they are not white rectangles, in light mode not black ones (measured on screenshots)."""
     image_module = pytest.importorskip("PIL.Image")
 
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     bad, seen = [], {}
@@ -147,7 +148,10 @@ def test_plots_follow_the_colour_scheme(browser, pages, base_url, scheme):  # no
                 continue  # an icon, not a plot
             seen[path] = seen.get(path, 0) + 1
             figure.scroll_into_view_if_needed()
-            shot = image_module.open(io.BytesIO(figure.screenshot())).convert("RGB")
+            png = figure.screenshot()  # kept for a reviewer: the page screenshots show only its top
+            page_name = (path.strip("/") or "home").replace("/", "-")
+            (SCREENSHOTS / f"{page_name}-figure-{seen[path]}-{scheme}.png").write_bytes(png)
+            shot = image_module.open(io.BytesIO(png)).convert("RGB")
             pixels = list(getattr(shot, "get_flattened_data", shot.getdata)())
             far = sum(_contrast(p, background) > 3 for p in pixels) / len(pixels)
             name = f"/{path} figure {seen[path]} ({scheme})"
