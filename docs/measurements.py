@@ -29,27 +29,33 @@
 #
 # This page types no figure by hand. Every number and plot below is read from a results
 # file that the benchmark wrote. Each file records the device, torch version and date of
-# its run. To record the figures again on your machine:
-#
-# ```bash
-# nox -s bench    # writes docs/results/bench-cpu.json, or bench-cuda.json on a GPU
-# ```
+# its run. To record the figures again on your machine, run `nox -s bench`: it writes
+# `docs/results/bench-cpu.json`, or `bench-cuda.json` on a GPU.
 #
 # That runs `tests/bench/run.py`, which can also be called directly with `--out PATH`, or
 # with `--quick` for a smoke run. Each claim below is also
 # asserted by a snippet in `snippets/measurements/`. The snippets assert only what no machine
 # can change: bytes, counts of tensors and graph nodes, operator calls, metrics. This page
-# shows what one recorded run measured. The code cells check the deterministic figures of
-# the record (bytes, counts, metrics), so a results file that breaks one of those statements
-# fails the page build. Times are shown with their spread and never bounded: a run on
+# shows what one recorded run measured. Its code, hidden here, is in the
+# [page's source](measurements.py): it draws the tables and figures from the record and
+# checks the deterministic figures of the record (bytes, counts, metrics), so a results file
+# that breaks one of those statements fails the page build. Times are shown with their spread and never bounded: a run on
 # another machine records other times, and the page then shows those.
 
-# %%
+# %% tags=["hide-input"]
 # Requires: pip install matplotlib
+# Setup: read the results files and define how tables and figures are shown. Every input cell of
+# this page is hidden on the site (tag hide-input); the page's source file holds them all.
+import html
+import io
 import json
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from cycler import cycler
+from IPython.display import HTML, display
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 
 def find_results(name):
@@ -68,30 +74,146 @@ gpu = json.loads(cuda_path.read_text()) if cuda_path else None
 MODES = ("grad", "no_grad", "inference_mode")
 MODELS = ("mlp", "cnn", "transformer")
 
+# Figures are inline SVG whose colours follow the page's light or dark scheme: matplotlib draws
+# with placeholder colours, which become CSS colours (docs/stylesheets/notebook.css) in the SVG.
+FG, GRID = "#0a0b0c", "#0a0b0d"
+SERIES = ["#0a0b01", "#0a0b02", "#0a0b03", "#0a0b04"]
+CSS_COLOURS = {FG: "currentColor", GRID: "var(--nb-plot-grid)"} | {
+    c: f"var(--nb-plot-{i})" for i, c in enumerate(SERIES, start=1)
+}
+plt.rcParams.update({
+    "svg.fonttype": "none",  # text stays text: small, selectable, coloured by CSS
+    "font.size": 10,
+    "text.color": FG,
+    "axes.labelcolor": FG,
+    "axes.edgecolor": FG,
+    "xtick.color": FG,
+    "ytick.color": FG,
+    "axes.prop_cycle": cycler(color=SERIES),
+    "axes.grid": True,
+    "grid.color": GRID,
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "lines.linewidth": 2,
+    "lines.markersize": 7,
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.transparent": True,
+})
+
+
+def unwrap_groups(svg):
+    """Drop the <g> elements that carry no attribute, keeping what they hold."""
+    out, stack, last = [], [], 0
+    for tag in re.finditer(r"<g\b[^>]*>|</g>", svg):
+        out.append(svg[last : tag.start()])
+        last = tag.end()
+        if tag[0] == "</g>":
+            if stack.pop():
+                out.append("</g>")
+        else:
+            keep = tag[0] != "<g>"
+            stack.append(keep)
+            if keep:
+                out.append(tag[0])
+    return "".join(out) + svg[last:]
+
+
+def show_figure(fig, name, alt, caption):
+    """Show `fig` as an inline SVG with a text alternative (`alt`) and a visible caption."""
+    plt.rcParams["svg.hashsalt"] = name  # stable, page-unique element ids
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*|<style type=\"text/css\">.*?</style>\s*", "", svg, flags=re.S)
+    # Smaller markup, same drawing: the font list goes to the stylesheet; no group ids, clipping to
+    # the axes (nothing is drawn outside them), no-op rotations or line breaks; coordinates (in
+    # attributes, never in the text) to 0.1 pt.
+    svg = re.sub(r"font-family: [^;\"]+;? ?", "", svg)
+    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)
+    svg = re.sub(r' clip-path="url\(#[^)]*\)"|<clipPath\b.*?</clipPath>', "", svg, flags=re.S)
+    svg = re.sub(r' transform="rotate\(-0 [^)]*\)"', "", svg)
+    svg = re.sub(r'="[^"]*"', lambda value: re.sub(r"(\d+\.\d)\d+", r"\1", value[0]), svg)
+    svg = re.sub(r"\s*\n\s*", " ", svg).replace("> <", "><")
+    svg = unwrap_groups(svg)
+    view_box = re.search(r'viewBox="([^"]+)"', svg)[1]
+    svg = re.sub(
+        r"<svg\b[^>]*>",
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="{view_box}" role="img" aria-label="{html.escape(alt)}">',
+        svg,
+        count=1,
+    )
+    for placeholder, css in CSS_COLOURS.items():
+        svg = svg.replace(placeholder, css)
+    assert "#0a0b0" not in svg, "a colour was left unmapped"
+    display(HTML(f'<figure class="nb-figure" id="figure-{name}" data-search-exclude>{svg}'
+                 f"<figcaption>{caption}</figcaption></figure>"))
+
+
+def show_table(header, rows, numeric=(), caption=None):
+    """Show an HTML table; the columns whose index is in `numeric` are right-aligned."""
+    def cell(tag, i, text):
+        align = f' class="{tag}-num"' if i in numeric else ""  # right-aligned; figures do not wrap
+        return f"<{tag}{align}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, html.escape(h)) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, html.escape(str(v))) for i, v in enumerate(r)) + "</tr>"
+                   for r in rows)
+    title = f"<caption>{caption}</caption>" if caption else ""
+    display(HTML(f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
+
+
+def note(text):
+    display(HTML(f"<p>{text}</p>"))
+
+
+def size(n):
+    """Bytes as a reader reads them: 4 KiB, 1.5 MiB."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:g} B"
+
+
+bytes_axis = FuncFormatter(lambda v, _: size(v))
+
 
 def stamp(run):
     h = run["header"]
     return f"{h['device']} · torch {h['torch_version']} · {h['date_utc'][:10]}"
 
 
-for run in filter(None, (cpu, gpu)):
-    h = run["header"]
-    print(f"[{h['platform']}] device: {h['device']}")
-    print(f"      torch {h['torch_version']}, Python {h['python_version']}, {h['threads']} thread(s), "
-          f"recorded {h['date_utc']} (UTC) in {h['wall_time_s']} s")
-    print(f"      command: {h['command']}")
-    if h.get("loadavg_at_start"):
-        print(f"      load average at start / end: {h['loadavg_at_start'][0]:.2f} / {h['loadavg_at_end'][0]:.2f}")
-    if h.get("driver_version"):
-        print(f"      driver {h['driver_version']}, CUDA {h.get('cuda_version')}")
-    if "float32_matmul_precision" in h:
-        print(f"      float32 matmul precision {h['float32_matmul_precision']!r}, "
-              f"cuDNN TF32 {h['cudnn_allow_tf32']}, environment {h['env']}")
+runs = [run for run in (cpu, gpu) if run]
+fields = [
+    ("device", lambda h: h["device"]),
+    ("torch", lambda h: h["torch_version"]),
+    ("Python", lambda h: h["python_version"]),
+    ("threads", lambda h: h["threads"]),
+    ("recorded (UTC)", lambda h: h["date_utc"]),
+    ("wall time", lambda h: f"{h['wall_time_s']} s"),
+    ("command", lambda h: h["command"]),
+    ("load average at start / end", lambda h: f"{h['loadavg_at_start'][0]:.2f} / {h['loadavg_at_end'][0]:.2f}"
+     if h.get("loadavg_at_start") else "–"),
+    ("driver, CUDA", lambda h: f"{h['driver_version']}, CUDA {h.get('cuda_version')}" if h.get("driver_version")
+     else "–"),
+    ("float32 matmul precision, cuDNN TF32, environment",
+     lambda h: f"{h['float32_matmul_precision']!r}, {h['cudnn_allow_tf32']}, {h['env']}"
+     if "float32_matmul_precision" in h else "–"),
+]
+show_table(["recorded run"] + [run["header"]["platform"] for run in runs],
+           [[label] + [get(run["header"]) for run in runs] for label, get in fields],
+           caption="The runs whose figures this page shows")
+if gpu is None:
+    note("CUDA figures are pending: no <code>docs/results/bench-cuda.json</code> has been recorded yet. "
+         "It is recorded on a GPU runner with <code>nox -s bench</code>.")
+
 assert cpu["header"]["platform"] == "cpu" and not cpu["header"]["quick"]
 assert gpu is None or (gpu["header"]["platform"] == "cuda" and not gpu["header"]["quick"])
-if gpu is None:
-    print("\nCUDA figures are pending: no docs/results/bench-cuda.json has been recorded yet. "
-          "It is recorded on a GPU runner with `nox -s bench`.")
 
 # %% [markdown]
 # ## 1. Memory kept for backward
@@ -129,22 +251,59 @@ if gpu is None:
 #   [claim: measurements.params-among-saved].
 #
 # How much this matters depends on how large the activations are next to the weights, and the
-# last column of the table prints that ratio. For the MLP at batch 1 the saved activations
+# last column of the table shows that ratio. For the MLP at batch 1 the saved activations
 # are under a tenth of its weights. For the CNN at its largest batch they are more than ten
 # times its weights.
 
-# %%
+# %% tags=["hide-input"]
 rows = {m: cpu["memory"][m]["rows"] for m in MODELS}
-print(f"{'model':12} {'batch':>5}  {'grad: activation':>17}  {'param':>10}  {'input':>9}  "
-      f"{'no_grad':>8}  {'inference':>9}  {'model weights':>13}  {'activ./weights':>14}")
+weights = {m: cpu["memory"][m]["parameter_bytes"] for m in MODELS}
+show_table(["model", "architecture", "parameters", "weights (bytes)"],
+           [[m, cpu["memory"][m]["description"], f"{cpu['memory'][m]['n_parameters']:,}", f"{weights[m]:,}"]
+            for m in MODELS], numeric=(2, 3), caption="The models, in <code>eval()</code> mode")
+table = []
 for m in MODELS:
     by = {(r["batch"], r["mode"]): r for r in rows[m]}
     for b in sorted({r["batch"] for r in rows[m]}):
         g = by[(b, "grad")]
-        print(f"{m:12} {b:>5}  {g['activation_bytes']:>17,}  {g['param_bytes']:>10,}  {g['input_bytes']:>9,}  "
-              f"{by[(b, 'no_grad')]['activation_bytes']:>8,}  {by[(b, 'inference_mode')]['activation_bytes']:>9,}  "
-              f"{cpu['memory'][m]['parameter_bytes']:>13,}  "
-              f"{g['activation_bytes'] / cpu['memory'][m]['parameter_bytes']:>14.3g}")
+        table.append([m, b, f"{g['activation_bytes']:,}", f"{g['param_bytes']:,}", f"{g['input_bytes']:,}",
+                      f"{by[(b, 'no_grad')]['activation_bytes']:,} / {by[(b, 'inference_mode')]['activation_bytes']:,}",
+                      f"{g['activation_bytes'] / weights[m]:.3g}"])
+show_table(["model", "batch", "grad: activation", "grad: param", "grad: input", "no_grad / inference_mode",
+            "activation / weights"], table, numeric=range(1, 7),
+           caption="Bytes saved for backward by one forward pass")
+
+ratio = {m: {r["batch"]: r["activation_bytes"] / weights[m] for r in rows[m] if r["mode"] == "grad"}
+         for m in MODELS}
+grad_bytes = {m: sorted((r["batch"], r["activation_bytes"]) for r in rows[m] if r["mode"] == "grad")
+              for m in MODELS}
+fig, ax = plt.subplots(figsize=(4.8, 3.6))
+for m, marker, colour in zip(MODELS, "os^", SERIES[:3], strict=True):
+    ax.plot(*zip(*grad_bytes[m], strict=True), marker=marker, color=colour, label=f"{m}: grad mode")
+    ax.axhline(weights[m], color=colour, lw=1.2, ls=":", label=f"{m}: model weights")
+ax.set_xscale("log", base=2)
+ax.set_yscale("log", base=2)
+ax.yaxis.set_major_locator(LogLocator(base=2, numticks=20))
+ax.yaxis.set_major_formatter(bytes_axis)
+ax.yaxis.set_minor_formatter(NullFormatter())
+ax.set_xticks(sorted({b for m in MODELS for b, _ in grad_bytes[m]}))
+ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+ax.set_xlabel("batch size")
+ax.set_ylabel("bytes saved for backward")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+describe = "; ".join(
+    f"{m}: {size(grad_bytes[m][0][1])} at batch {grad_bytes[m][0][0]} to {size(grad_bytes[m][-1][1])} "
+    f"at batch {grad_bytes[m][-1][0]}, model weights {size(weights[m])}" for m in MODELS
+)
+show_figure(
+    fig, "saved-bytes",
+    alt="Line chart on log-log axes: the activation bytes one grad-mode forward pass saves for backward "
+        f"grow in proportion to the batch size for each model ({describe}). Under no_grad and "
+        "inference_mode nothing is saved, so those modes have no point on a log scale.",
+    caption=f"Activation bytes kept for backward in grad mode, by batch size, with each model's weights "
+            f"for scale (dotted). <code>no_grad</code> and <code>inference_mode</code> save 0 bytes (table "
+            f"above) and cannot be drawn on a log scale. {stamp(cpu)}",
+)
 
 # Invariants of the recorded data (a failing cell fails the page build).
 for m in MODELS:
@@ -159,26 +318,9 @@ for m in MODELS:
     assert max(per_sample) <= tolerance * min(per_sample), (m, per_sample)
     # some weights are saved, never more than the model has
     assert all(r["params_among_saved"] for r in grad_rows), m
-    assert all(0 < r["param_bytes"] <= cpu["memory"][m]["parameter_bytes"] for r in grad_rows), m
-assert all(r["param_bytes"] < cpu["memory"]["mlp"]["parameter_bytes"] for r in rows["mlp"])  # not all weights
-ratio = {m: {r["batch"]: r["activation_bytes"] / cpu["memory"][m]["parameter_bytes"]
-             for r in rows[m] if r["mode"] == "grad"} for m in MODELS}
+    assert all(0 < r["param_bytes"] <= weights[m] for r in grad_rows), m
+assert all(r["param_bytes"] < weights["mlp"] for r in rows["mlp"])  # not all weights
 assert ratio["mlp"][1] < 0.1 and ratio["cnn"][max(ratio["cnn"])] > 10, ratio
-
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-for ax, m in zip(axes, MODELS, strict=True):
-    for mode, style in zip(MODES, ("o-", "s--", "^:"), strict=True):
-        pts = sorted((r["batch"], r["activation_bytes"] / 2**20) for r in rows[m] if r["mode"] == mode)
-        ax.plot(*zip(*pts, strict=True), style, label=mode)
-    ax.axhline(cpu["memory"][m]["parameter_bytes"] / 2**20, color="grey", lw=0.8, label="model weights")
-    ax.set_title(cpu["memory"][m]["description"], fontsize=8)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("batch size")
-    ax.set_ylabel("saved activations (MiB)")
-axes[0].legend(fontsize=8)
-fig.suptitle(f"Bytes kept for backward by one evaluation forward pass — {stamp(cpu)}", fontsize=9)
-fig.tight_layout()
-plt.show()
 
 # %% [markdown]
 # ## 2. What the CUDA allocator sees
@@ -192,7 +334,7 @@ plt.show()
 # graph occupy, and `max_memory_allocated()` gives the peak during the pass, transient
 # buffers included. `memory_allocated()` counts whole allocator blocks, and the allocator
 # rounds each block up to a multiple of 512 bytes, so its figure can only be equal to or
-# larger than the saved-bytes count. The cell below checks, for every recorded row, that
+# larger than the saved-bytes count. The page's code checks, for every recorded row, that
 # the increase is at least the saved activations plus the output, and that it is smaller
 # under `no_grad` than in grad mode. For the MLP, the snippet checks more: the saved
 # activations on the GPU have the same bytes as on CPU, in grad mode the increase is those
@@ -212,39 +354,48 @@ plt.show()
 #   These take a sizable fixed amount before the first tensor exists. Like
 #   `memory_reserved()`, it cannot tell a freed graph from a live one.
 
-# %%
+# %% tags=["hide-input"]
 if gpu is None:
-    print("CUDA figures are pending: they come from docs/results/bench-cuda.json, recorded on a GPU "
-          "runner with `nox -s bench`, and no such file has been recorded yet.")
+    note("CUDA figures are pending: they come from <code>docs/results/bench-cuda.json</code>, recorded on a "
+         "GPU runner with <code>nox -s bench</code>, and no such file has been recorded yet.")
 else:
-    print(f"{'model':12} {'batch':>5} {'mode':>15}  {'saved act.+output':>17}  {'allocated delta':>15}  "
-          f"{'peak delta':>12}")
-    pts = []
+    table, pts = [], []
     for m in MODELS:
         for r in gpu["memory"][m]["rows"]:
-            print(f"{m:12} {r['batch']:>5} {r['mode']:>15}  {r['expected_min_alive_bytes']:>17,}  "
-                  f"{r['alive_delta']:>15,}  {r['peak_delta']:>12,}")
-            # the allocator cannot hold less than the live tensors it serves
-            assert r["alive_delta"] >= r["expected_min_alive_bytes"], (m, r)
+            table.append([m, r["batch"], r["mode"], f"{r['expected_min_alive_bytes']:,}", f"{r['alive_delta']:,}",
+                          f"{r['peak_delta']:,}"])
             if r["mode"] == "grad":
                 pts.append((r["expected_min_alive_bytes"], r["alive_delta"], m))
+    show_table(["model", "batch", "mode", "saved activations + output", "memory_allocated increase",
+                "peak increase"], table, numeric=(1, 3, 4, 5),
+               caption=f"What the CUDA caching allocator sees, in bytes ({stamp(gpu)})")
+    fig, ax = plt.subplots(figsize=(4.8, 3.8))
+    for m, marker in zip(MODELS, "os^", strict=True):
+        ax.loglog([p[0] for p in pts if p[2] == m], [p[1] for p in pts if p[2] == m], marker, label=m)
+    lim = [min(p[0] for p in pts), max(p[1] for p in pts)]
+    ax.loglog(lim, lim, ":", color=FG, lw=1, label="equal")
+    ax.xaxis.set_major_formatter(bytes_axis)
+    ax.yaxis.set_major_formatter(bytes_axis)
+    ax.set_xlabel("saved activations + output (hooks)")
+    ax.set_ylabel("memory_allocated() increase")
+    ax.legend()
+    show_figure(
+        fig, "cuda-allocator",
+        alt="Scatter plot on log-log axes: for every model and batch size in grad mode, the increase of "
+            "torch.cuda.memory_allocated() lies on or above the line where it equals the saved activation "
+            "bytes plus the output bytes counted by the hooks.",
+        caption=f"CUDA allocator increase against the bytes counted by the saved-tensor hooks, grad mode. "
+                f"{stamp(gpu)}",
+    )
+
+    for m in MODELS:
+        for r in gpu["memory"][m]["rows"]:
+            # the allocator cannot hold less than the live tensors it serves
+            assert r["alive_delta"] >= r["expected_min_alive_bytes"], (m, r)
         for b in {r["batch"] for r in gpu["memory"][m]["rows"]}:
             by = {r["mode"]: r for r in gpu["memory"][m]["rows"] if r["batch"] == b}
             assert by["no_grad"]["activation_bytes"] == by["inference_mode"]["activation_bytes"] == 0
             assert by["no_grad"]["alive_delta"] < by["grad"]["alive_delta"], (m, b)
-    fig, ax = plt.subplots(figsize=(5, 4))
-    for m in MODELS:
-        xs = [p[0] / 2**20 for p in pts if p[2] == m]
-        ys = [p[1] / 2**20 for p in pts if p[2] == m]
-        ax.loglog(xs, ys, "o", label=m)
-    lim = [min(p[0] for p in pts) / 2**20, max(p[1] for p in pts) / 2**20]
-    ax.loglog(lim, lim, "k:", lw=0.8, label="equal")
-    ax.set_xlabel("saved activations + output (MiB, hooks)")
-    ax.set_ylabel("memory_allocated increase (MiB)")
-    ax.legend(fontsize=8)
-    ax.set_title(stamp(gpu), fontsize=8)
-    fig.tight_layout()
-    plt.show()
 
 # %% [markdown]
 # ## 3. The evaluation-loop leak
@@ -259,53 +410,68 @@ else:
 #
 # The benchmark tracks the saved tensors that are *alive* after each iteration. The
 # pack hook wraps each saved tensor in a small object, and that object dies when the graph
-# holding it is freed. The cell below checks the recorded curves: with `+= loss` the bytes
+# holding it is freed. The page's code checks the recorded curves: with `+= loss` the bytes
 # after iteration N are N times those after the first (within 1%), with `+= loss.item()`
 # they stay at the first iteration's bytes (within 1%), and under `no_grad` they are zero.
 # On a GPU a second plot shows the `memory_allocated()` increase, which also counts each
-# iteration's input batch (the first layer saves it) and the live output. There the cell
+# iteration's input batch (the first layer saves it) and the live output. There the code
 # checks that the `+= loss` curve rises at every iteration and that the `+= loss.item()`
 # curve varies by less than one such step.
 
-# %%
+# %% tags=["hide-input"]
 leak = cpu["leak"]
 curves = {v: leak[v]["live_saved_activation_bytes"] for v in ("tensor", "item", "no_grad_tensor")}
 n = leak["n_iter"]
 one = curves["tensor"][0]
-print(f"MLP, batch {leak['batch']}, {n} iterations — live saved bytes after iteration 1 / {n}:")
-for v, label in (("tensor", "running_loss += loss"), ("item", "running_loss += loss.item()"),
-                 ("no_grad_tensor", "+= loss under no_grad")):
-    print(f"  {label:30} {curves[v][0]:>12,} / {curves[v][-1]:>12,}")
+LEAK_LABELS = {"tensor": "running_loss += loss", "item": "running_loss += loss.item()",
+               "no_grad_tensor": "running_loss += loss under no_grad"}
+show_table(["accumulation", "after iteration 1", f"after iteration {n}"],
+           [[LEAK_LABELS[v], f"{curves[v][0]:,}", f"{curves[v][-1]:,}"] for v in curves], numeric=(1, 2),
+           caption=f"Saved tensors alive, in bytes: {leak['model']}, batch {leak['batch']}, {n} iterations")
+
+its = range(1, n + 1)
+fig, ax = plt.subplots(figsize=(4.8, 3.4))
+for (v, label), style in zip(LEAK_LABELS.items(), ("-", "-", "--"), strict=True):
+    ax.plot(its, [b / 2**20 for b in curves[v]], style, label=label)
+ax.set_xlabel("iteration")
+ax.set_ylabel("saved tensors alive (MiB)")
+ax.set_ylim(bottom=0)
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+show_figure(
+    fig, "leak-cpu",
+    alt=f"Line chart over {n} evaluation iterations: with running_loss += loss the saved tensors kept "
+        f"alive rise in a straight line from {size(curves['tensor'][0])} to {size(curves['tensor'][-1])}; "
+        f"with running_loss += loss.item() they stay at {size(curves['item'][-1])}; under no_grad they "
+        f"stay at {size(curves['no_grad_tensor'][-1])}.",
+    caption=f"Saved tensors alive after each iteration of an evaluation loop (CPU saved-tensor measure). "
+            f"{stamp(cpu)}",
+)
 
 assert one > 0 and leak["tensor"]["loss_has_grad_fn"]
 assert all(abs(k - (i + 1) * one) <= 0.01 * (i + 1) * one for i, k in enumerate(curves["tensor"]))  # linear, 1%
 assert max(curves["item"]) <= 1.01 * min(curves["item"]) and curves["item"][0] <= 1.01 * one  # flat
 assert set(curves["no_grad_tensor"]) == {0}
 
-fig, axes = plt.subplots(1, 2 if gpu else 1, figsize=(11 if gpu else 6, 3.8), squeeze=False)
-ax = axes[0][0]
-its = range(1, n + 1)
-ax.plot(its, [b / 2**20 for b in curves["tensor"]], label="running_loss += loss")
-ax.plot(its, [b / 2**20 for b in curves["item"]], label="running_loss += loss.item()")
-ax.plot(its, [b / 2**20 for b in curves["no_grad_tensor"]], "--", label="+= loss under no_grad")
-ax.set_xlabel("iteration")
-ax.set_ylabel("saved tensors kept alive (MiB)")
-ax.set_title(f"CPU saved-tensor measure — {stamp(cpu)}", fontsize=8)
-ax.legend(fontsize=8)
 if gpu:
     alloc = {v: gpu["leak"][v]["cuda_memory_allocated_delta"] for v in ("tensor", "item")}
     steps = [b - a for a, b in zip(alloc["tensor"], alloc["tensor"][1:], strict=False)]
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    for v in ("tensor", "item"):
+        ax.plot(range(1, len(alloc[v]) + 1), [b / 2**20 for b in alloc[v]], label=LEAK_LABELS[v])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("memory_allocated() increase (MiB)")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    show_figure(
+        fig, "leak-cuda",
+        alt=f"Line chart over {len(alloc['tensor'])} iterations on a GPU: with running_loss += loss the "
+            f"memory_allocated() increase rises from {size(alloc['tensor'][0])} to {size(alloc['tensor'][-1])}; "
+            f"with running_loss += loss.item() it stays between {size(min(alloc['item']))} and "
+            f"{size(max(alloc['item']))}.",
+        caption=f"CUDA allocator increase after each iteration. {stamp(gpu)}",
+    )
     assert len(alloc["tensor"]) == len(alloc["item"]) == gpu["leak"]["n_iter"] and min(steps) > 0, steps
     assert max(alloc["item"]) - min(alloc["item"]) < min(steps), alloc["item"]
-    ax = axes[0][1]
-    for v, label in (("tensor", "running_loss += loss"), ("item", "running_loss += loss.item()")):
-        ax.plot(its, [b / 2**20 for b in gpu["leak"][v]["cuda_memory_allocated_delta"]], label=label)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("memory_allocated increase (MiB)")
-    ax.set_title(f"CUDA allocator — {stamp(gpu)}", fontsize=8)
-    ax.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
 
 # %% [markdown]
 # ## 4. Speed
@@ -340,7 +506,7 @@ plt.show()
 # Where arithmetic dominates, that bookkeeping is a small share of the time; where many tiny
 # operations run, it is a larger one.
 #
-# What that was worth on the recorded machine is printed below the table, computed from the
+# What that was worth on the recorded machine is shown below the tables, computed from the
 # record: whether the `deep-narrow-mlp` rows show a larger median speed-up than the `mlp`
 # rows, and the largest median speed-up of the MLP and the CNN. None of this is asserted,
 # since another machine records other times.
@@ -351,73 +517,93 @@ plt.show()
 # [source at v2.13.0](https://github.com/pytorch/pytorch/blob/v2.13.0/torch/nn/modules/transformer.py#L795-L954)).
 # The `transformer-no-fastpath` rows turn it off with
 # `torch.backends.mha.set_fastpath_enabled(False)` to isolate the effect of autograd; the
-# cell prints whether their median speed-up is smaller than that of the `transformer` rows.
+# list below the tables says whether their median speed-up is smaller than that of the
+# `transformer` rows.
 # The benchmark's transformer gets no padding mask, so the fast path here changes only the
 # kernels, not the values at padded positions (see
 # [transformer layers](eval-mode.md#transformer-layers-a-fused-path-under-no_grad)).
 
-# %%
+# %% tags=["hide-input"]
+def speed_tables(run, where):
+    """The speed-ups over grad mode, and the times behind them, as two tables."""
+    ratios, times, summary = [], [], []
+    for name, entry in run["timing"]["models"].items():
+        for r in entry["rows"]:
+            s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
+            ratios.append([name, r["batch"], f"{s_ng['median']:.2f}× [{s_ng['p25']:.2f}–{s_ng['p75']:.2f}]",
+                           f"{r['no_grad']['speedup_best_vs_grad']:.2f}×",
+                           f"{s_im['median']:.2f}× [{s_im['p25']:.2f}–{s_im['p75']:.2f}]",
+                           f"{r['inference_mode']['speedup_best_vs_grad']:.2f}×"])
+            times.append([name, r["batch"], f"{r['grad']['median_s'] * 1e6:,.0f}",
+                          f"{r['grad']['throughput_per_s']:,.0f} → {r['no_grad']['throughput_per_s']:,.0f}"])
+            summary.append((name, r["batch"], r))
+    t = run["timing"]
+    show_table(["model", "batch", "no_grad: median [IQR]", "no_grad: best", "inference_mode: median [IQR]",
+                "inference_mode: best"], ratios, numeric=range(1, 6),
+               caption=f"{where}: speed-up over grad mode: {t['reps']} interleaved rounds of "
+                       f"<code>blocked_autorange(min_run_time={t['min_run_time_s']})</code>, "
+                       f"{t['num_threads']} thread(s), clock: {html.escape(t['clock'])}")
+    show_table(["model", "batch", "grad mode: median time (µs)", "samples/s, grad → no_grad"], times,
+               numeric=(1, 2, 3), caption=f"{where}: median time of one forward pass in grad mode, and throughput")
+    return summary
+
+
 timing = cpu["timing"]
-labels, ng, ng_err, im, im_err, ng_best, im_best = [], [], [], [], [], [], []
-print(f"{timing['reps']} interleaved rounds of blocked_autorange(min_run_time={timing['min_run_time_s']}), "
-      f"{timing['num_threads']} thread(s), clock: {timing['clock']}")
-print(f"{'model':24} {'batch':>5}  {'grad median':>12}  {'no_grad: median [IQR] / best':>30}  "
-      f"{'inference_mode: median [IQR] / best':>37}  {'throughput grad → no_grad':>26}")
-for name, entry in timing["models"].items():
-    for r in entry["rows"]:
-        s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
-        b_ng, b_im = r["no_grad"]["speedup_best_vs_grad"], r["inference_mode"]["speedup_best_vs_grad"]
-        print(f"{name:24} {r['batch']:>5}  {r['grad']['median_s'] * 1e6:>9.0f} µs  "
-              f"{s_ng['median']:>9.2f}x [{s_ng['p25']:.2f}–{s_ng['p75']:.2f}] / {b_ng:.2f}x  "
-              f"{s_im['median']:>16.2f}x [{s_im['p25']:.2f}–{s_im['p75']:.2f}] / {b_im:.2f}x  "
-              f"{r['grad']['throughput_per_s']:>11,.0f} → {r['no_grad']['throughput_per_s']:,.0f} /s")
-        labels.append(name.replace("-", "-\n") + f"\nb={r['batch']}")
-        ng.append(s_ng["median"])
-        ng_err.append((s_ng["median"] - s_ng["p25"], s_ng["p75"] - s_ng["median"]))
-        im.append(s_im["median"])
-        im_err.append((s_im["median"] - s_im["p25"], s_im["p75"] - s_im["median"]))
-        ng_best.append(b_ng)
-        im_best.append(b_im)
-        # the record is complete and its summary matches its rounds (no bound on the times)
-        assert len(s_ng["per_round"]) == len(s_im["per_round"]) == timing["reps"]
-        assert s_ng["p25"] <= s_ng["median"] <= s_ng["p75"] and s_im["p25"] <= s_im["median"] <= s_im["p75"]
+summary = speed_tables(cpu, "CPU")
 
 median_ng = {(name, r["batch"]): r["no_grad"]["speedup_vs_grad"]["median"]
              for name, entry in timing["models"].items() for r in entry["rows"]}
 batches = sorted({b for _, b in median_ng})
-assert not timing["models"]["transformer-no-fastpath"]["fastpath_enabled"]
-# What the recorded run shows, printed from the record (not asserted: times depend on the machine).
+# What the recorded run shows, computed from the record (not asserted: times depend on the machine).
 largest = max(median_ng[(m, b)] for m in ("mlp", "cnn") for b in batches)
-print(f"\nIn this record: largest median no_grad speed-up of the MLP and the CNN: {largest:.2f}x")
 deeper = [b for b in batches if median_ng[("deep-narrow-mlp", b)] > median_ng[("mlp", b)]]
-print(f"  deep-narrow-mlp median speed-up above mlp at batches {deeper} of {batches}")
 fused = [b for b in batches if median_ng[("transformer", b)] > median_ng[("transformer-no-fastpath", b)]]
-print(f"  transformer median speed-up above transformer-no-fastpath at batches {fused} of {batches}")
+display(HTML(
+    "<p>In this record:</p><ul>"
+    f"<li>largest median <code>no_grad</code> speed-up of the MLP and the CNN: {largest:.2f}×;</li>"
+    f"<li><code>deep-narrow-mlp</code> median speed-up above <code>mlp</code> at batches {deeper} of {batches};</li>"
+    f"<li><code>transformer</code> median speed-up above <code>transformer-no-fastpath</code> at batches "
+    f"{fused} of {batches}.</li></ul>"
+))
 
-fig, ax = plt.subplots(figsize=(14, 4.5))
-xs = range(len(labels))
-ax.bar([x - 0.2 for x in xs], ng, 0.4, yerr=list(zip(*ng_err, strict=True)), capsize=2, label="no_grad (median, IQR)")
-ax.bar([x + 0.2 for x in xs], im, 0.4, yerr=list(zip(*im_err, strict=True)), capsize=2,
-       label="inference_mode (median, IQR)")
-ax.plot([x - 0.2 for x in xs], ng_best, "k.", label="fastest block vs fastest block")
-ax.plot([x + 0.2 for x in xs], im_best, "k.")
-ax.axhline(1.0, color="k", lw=0.8)
-ax.set_xticks(list(xs), labels, fontsize=7)
-ax.set_ylabel("speed-up vs grad mode (×)")
-ax.set_title(f"Forward-pass speed-up over grad mode — {stamp(cpu)}", fontsize=9)
-ax.legend(fontsize=8)
-fig.tight_layout()
-plt.show()
+fig, ax = plt.subplots(figsize=(5.0, 0.42 * len(summary) + 1.2))
+ys = list(range(len(summary)))[::-1]
+for offset, mode, colour, hatch in ((0.2, "no_grad", SERIES[0], None), (-0.2, "inference_mode", SERIES[1], "//")):
+    s = [r[mode]["speedup_vs_grad"] for _, _, r in summary]
+    ax.barh([y + offset for y in ys], [x["median"] for x in s], 0.38, color=colour, hatch=hatch,
+            edgecolor=FG if hatch else colour, linewidth=0,
+            xerr=[[x["median"] - x["p25"] for x in s], [x["p75"] - x["median"] for x in s]],
+            error_kw={"ecolor": FG, "capsize": 2, "elinewidth": 1}, label=f"{mode} (median, IQR)")
+    ax.plot([r[mode]["speedup_best_vs_grad"] for _, _, r in summary], [y + offset for y in ys], "D",
+            color=FG, markersize=3.5, label="fastest block vs fastest block" if mode == "no_grad" else None)
+ax.axvline(1.0, color=FG, lw=1)
+ax.set_yticks(ys, [f"{name} · {batch}" for name, batch, _ in summary])
+ax.grid(axis="y", visible=False)
+ax.set_xlabel("speed-up over grad mode (×); 1.0 = no difference")
+ax.set_ylabel("model · batch size")
+ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0))
+show_figure(
+    fig, "speed-cpu",
+    alt="Horizontal bar chart of the median speed-up of no_grad and inference_mode over grad mode for each "
+        "model and batch size, with interquartile ranges and the fastest-block ratio: "
+        + "; ".join(f"{name}, batch {batch}: no_grad {r['no_grad']['speedup_vs_grad']['median']:.2f}, inference_mode "
+                    f"{r['inference_mode']['speedup_vs_grad']['median']:.2f}" for name, batch, r in summary) + ".",
+    caption=f"Forward-pass speed-up over grad mode: bars are the median of the per-round ratios with their "
+            f"interquartile range, diamonds the ratio of the fastest blocks. {stamp(cpu)}",
+)
+
+for entry in timing["models"].values():
+    for r in entry["rows"]:
+        s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
+        # the record is complete and its summary matches its rounds (no bound on the times)
+        assert len(s_ng["per_round"]) == len(s_im["per_round"]) == timing["reps"]
+        assert s_ng["p25"] <= s_ng["median"] <= s_ng["p75"] and s_im["p25"] <= s_im["median"] <= s_im["p75"]
+assert not timing["models"]["transformer-no-fastpath"]["fastpath_enabled"]
 
 if gpu is None:
-    print("CUDA timings are pending (docs/results/bench-cuda.json has not been recorded yet).")
+    note("CUDA timings are pending (<code>docs/results/bench-cuda.json</code> has not been recorded yet).")
 else:
-    for name, entry in gpu["timing"]["models"].items():
-        for r in entry["rows"]:
-            s_ng, s_im = r["no_grad"]["speedup_vs_grad"], r["inference_mode"]["speedup_vs_grad"]
-            print(f"[cuda] {name:24} b={r['batch']:>4}  grad {r['grad']['median_s'] * 1e6:8.0f} µs  "
-                  f"no_grad {s_ng['median']:.2f}x [{s_ng['p25']:.2f}–{s_ng['p75']:.2f}]  "
-                  f"inference_mode {s_im['median']:.2f}x [{s_im['p25']:.2f}–{s_im['p75']:.2f}]")
+    speed_tables(gpu, f"CUDA ({stamp(gpu)})")
 
 # %% [markdown]
 # ## 5. Metrics
@@ -436,23 +622,31 @@ else:
 # with plain tensor operations. When `torchmetrics` is installed, the benchmark also
 # computes them with it; the output says whether that cross-check ran and agreed.
 
-# %%
+# %% tags=["hide-input"]
 met = cpu["metrics"]
+runs_shown = [("eval(), grad mode", met["eval_grad"]), ("eval(), no_grad", met["eval_no_grad"]),
+              ("eval(), inference_mode", met["eval_inference_mode"])]
+runs_shown += [(f"train(), no_grad, seed {i}", r) for i, r in enumerate(met["train_no_grad"])]
+show_table(["model mode, grad mode", "accuracy", "precision (macro)", "recall (macro)"],
+           [[label, f"{r['accuracy']:.4f}", f"{r['precision_macro']:.4f}", f"{r['recall_macro']:.4f}"]
+            for label, r in runs_shown], numeric=(1, 2, 3),
+           caption=f"{met['n_test']} test samples, {met['n_classes']} classes, mini-batches of {met['eval_batch']}")
+agrees = {True: "agrees", False: "DISAGREES", None: "not run"}[met["torchmetrics_agrees"]]
+note(f"Logits bitwise equal across modes: {met['eval_logits_bitwise_equal']}; torchmetrics cross-check: "
+     f"{agrees}; a <code>train()</code> forward pass under <code>no_grad</code> updated "
+     f"<code>running_mean</code>: {met['train_mode_updated_running_mean']}.")
 
 
-def fmt(r):
-    return f"accuracy {r['accuracy']:.4f}  precision {r['precision_macro']:.4f}  recall {r['recall_macro']:.4f}"
+def confusion_table(label, cm):
+    head = "".join(f'<th scope="col">{j}</th>' for j in range(len(cm)))
+    body = "".join(f'<tr><th scope="row">{i}</th>' + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+                   for i, row in enumerate(cm))
+    return (f'<table class="nb-confusion-matrix"><caption>{html.escape(label)}</caption><thead><tr>'
+            f"<th>true ↓ predicted →</th>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-print(f"{met['n_test']} test samples, {met['n_classes']} classes, mini-batches of {met['eval_batch']}")
-for key, label in (("eval_grad", "eval(), grad mode"), ("eval_no_grad", "eval(), no_grad"),
-                   ("eval_inference_mode", "eval(), inference_mode")):
-    print(f"  {label:26} {fmt(met[key])}   confusion {met[key]['confusion_matrix']}")
-for i, r in enumerate(met["train_no_grad"]):
-    print(f"  {'train(), no_grad, seed ' + str(i):26} {fmt(r)}   confusion {r['confusion_matrix']}")
-print(f"  logits bitwise equal across modes: {met['eval_logits_bitwise_equal']}; "
-      f"torchmetrics cross-check: {({True: 'agrees', False: 'DISAGREES', None: 'not run'})[met['torchmetrics_agrees']]}; "
-      f"train() forward under no_grad updated running_mean: {met['train_mode_updated_running_mean']}")
+display(HTML('<div class="nb-confusion">'
+             + "".join(confusion_table(label, r["confusion_matrix"]) for label, r in runs_shown) + "</div>"))
 
 assert met["eval_logits_bitwise_equal"] and met["eval_logits_max_abs_diff"] == 0.0
 assert met["eval_grad"] == met["eval_no_grad"] == met["eval_inference_mode"]
@@ -461,31 +655,10 @@ assert any(r != met["train_no_grad"][0] for r in met["train_no_grad"][1:])  # va
 assert met["train_mode_updated_running_mean"]
 assert met["torchmetrics_agrees"] in (True, None)
 
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.3))
-for ax, (title, cm) in zip(
-    axes,
-    (("eval(), grad mode", met["eval_grad"]["confusion_matrix"]),
-     ("eval(), no_grad", met["eval_no_grad"]["confusion_matrix"]),
-     ("train(), no_grad (seed 0)", met["train_no_grad"][0]["confusion_matrix"])),
-    strict=True,
-):
-    ax.imshow(cm, cmap="Oranges")
-    for i, row in enumerate(cm):
-        for j, v in enumerate(row):
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=9)
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_xticks(range(len(cm)))
-    ax.set_yticks(range(len(cm)))
-fig.suptitle(f"Confusion matrices — {stamp(cpu)}", fontsize=9)
-fig.tight_layout()
-plt.show()
-
 # %% [markdown]
 # ## Versions verified
 #
-# The figures on this page come from the run whose header is printed at the top. It records
+# The figures on this page come from the run whose header is shown at the top. It records
 # the torch version, device and date of that run. The claim badges show where and with which
 # torch version each snippet last passed. The measurement code is in `tests/bench/measure.py`,
 # with its definitions in the module docstring. The PyTorch sources for each method:

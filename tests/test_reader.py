@@ -8,6 +8,7 @@ build/screenshots/ for a reviewer to look at (CI uploads them).
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -90,15 +91,86 @@ def test_no_page_scrolls_sideways_on_a_phone_and_screenshots(browser, pages, bas
     assert wide == [], "\n".join(wide)
 
 
+# Images and figures of the page's content: <img>, and inline SVG drawings (the measurements page's
+# plots) as opposed to icons, which are small and marked aria-hidden or sit in links and buttons.
+FIGURES = "article img, article svg[role=img], article figure svg"
+_DESCRIPTIONS = """els => els.map(e => e.tagName.toLowerCase() === 'img' ? e.getAttribute('alt')
+    : e.getAttribute('role') === 'img' ? (e.getAttribute('aria-label') || e.querySelector('title')?.textContent)
+    : null)"""
+
+
 def test_every_image_says_what_it_shows(browser, pages, base_url):  # noqa: F811
     page = browser.new_page()
     bad = []
     for path in pages:
         page.goto(base_url + path, wait_until="networkidle")
-        for alt in page.eval_on_selector_all("article img", "imgs => imgs.map(i => i.getAttribute('alt'))"):
+        for alt in page.eval_on_selector_all(FIGURES, _DESCRIPTIONS):
             if not alt or "No description has been provided" in alt or len(alt.split()) < 4:
-                bad.append(f"/{path}: image alt text {alt!r}")
+                bad.append(f"/{path}: image or figure without a description of what it shows: {alt!r}")
     page.close()
+    assert bad == [], "\n".join(bad)
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_plots_follow_the_colour_scheme(browser, pages, base_url, scheme):  # noqa: F811
+    """The plots are drawn on the page's own background, with text that reads on it: in dark mode
+    they are not white rectangles, in light mode not black ones (measured on screenshots)."""
+    image_module = pytest.importorskip("PIL.Image")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    bad, seen = [], {}
+    for path in pages:
+        page.goto(base_url + path, wait_until="networkidle")
+        background = page.evaluate(
+            "() => { const c = document.createElement('canvas').getContext('2d');"
+            " c.fillStyle = getComputedStyle(document.body).backgroundColor; c.fillRect(0, 0, 1, 1);"
+            " return Array.from(c.getImageData(0, 0, 1, 1).data); }"
+        )
+        for figure in page.query_selector_all(FIGURES):
+            box = figure.bounding_box()
+            if not box or box["width"] < 120 or box["height"] < 80:
+                continue  # an icon, not a plot
+            seen[path] = seen.get(path, 0) + 1
+            figure.scroll_into_view_if_needed()
+            png = figure.screenshot()  # kept for a reviewer: the page screenshots show only its top
+            page_name = (path.strip("/") or "home").replace("/", "-")
+            (SCREENSHOTS / f"{page_name}-figure-{seen[path]}-{scheme}.png").write_bytes(png)
+            shot = image_module.open(io.BytesIO(png)).convert("RGB")
+            pixels = list(getattr(shot, "get_flattened_data", shot.getdata)())
+            far = sum(_contrast(p, background) > 3 for p in pixels) / len(pixels)
+            name = f"/{path} figure {seen[path]} ({scheme})"
+            # A plot is mostly background: lines, text and bars cover a minority of its pixels. A plot
+            # on an opaque white (or black) box differs from the page background nearly everywhere.
+            if far > 0.5:
+                bad.append(f"{name}: {far:.0%} of its pixels stand out from the page background {background[:3]}")
+            # Its text (inline SVG) reads on the page background: WCAG AA for text, 4.5:1.
+            fill = figure.evaluate(
+                "svg => { const t = svg.tagName.toLowerCase() === 'svg' && svg.querySelector('text');"
+                " if (!t) return null; const c = document.createElement('canvas').getContext('2d');"
+                " c.fillStyle = getComputedStyle(document.body).backgroundColor; c.fillRect(0, 0, 1, 1);"
+                " c.fillStyle = getComputedStyle(t).fill; c.fillRect(0, 0, 1, 1);"
+                " return Array.from(c.getImageData(0, 0, 1, 1).data); }"
+            )
+            if fill is not None and _contrast(fill, background) < 4.5:
+                bad.append(f"{name}: text {fill[:3]} on {background[:3]} is {_contrast(fill, background):.2f}:1")
+    context.close()
+    assert seen.get("measurements/", 0) >= 3, f"the measurements page should show its plots: {seen}"
     assert bad == [], "\n".join(bad)
 
 
