@@ -19,10 +19,7 @@ with torch.no_grad():
 try:
     loss.backward()
 except RuntimeError as err:
-    message = str(err)
-else:
-    message = ""
-assert message == "element 0 of tensors does not require grad and does not have a grad_fn"
+    assert str(err) == "element 0 of tensors does not require grad and does not have a grad_fn"
 assert w.grad is None
 # --8<-- [end:error]
 

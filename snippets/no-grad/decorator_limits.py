@@ -29,8 +29,8 @@ try:
     coroutine.send(None)  # what an event loop does when the coroutine is awaited
 except StopIteration as done:
     enabled_inside, pred = done.value
-assert enabled_inside is True
-assert pred.grad_fn is not None
+    assert enabled_inside is True
+    assert pred.grad_fn is not None
 # --8<-- [end:async]
 
 # --8<-- [start:class]

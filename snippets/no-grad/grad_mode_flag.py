@@ -25,7 +25,7 @@ with torch.no_grad():
 try:
     with torch.no_grad():
         raise ValueError("evaluation failed")
-except ValueError:
-    pass
+except ValueError as error:
+    assert str(error) == "evaluation failed"
 assert torch.is_grad_enabled()  # restored on the way out of the exception
 # --8<-- [end:restore]

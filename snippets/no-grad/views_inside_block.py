@@ -27,8 +27,5 @@ assert w.grad is None  # no gradient ever reached w
 try:
     head.add_(1)
 except RuntimeError as err:
-    message = str(err)
-else:
-    message = ""
-assert message.startswith("A view was created in no_grad mode and is being modified inplace with grad mode enabled")
+    assert str(err).startswith("A view was created in no_grad mode and is being modified inplace with grad mode enabled")
 # --8<-- [end:main]
