@@ -195,6 +195,8 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
     if problem is not None:
         return Outcome("failed", elapsed, None, problem, printed)
     result.pop("token")
+    if result["status"] == "failed" and "File too large" in result["message"]:
+        result["message"] += f"\n(a run may write at most {_size(OUTPUT_LIMIT)} to one file, its output included)"
     if result["status"] == "failed" and memory and _out_of_memory(result["message"]):
         result["message"] += f"\n(the run is limited to {_size(memory)} of memory: raise it with `Memory: 8G`)"
     return Outcome(**result, output=printed if result["status"] != "passed" else "")
