@@ -100,6 +100,10 @@ STATIC = {
     ),
     "heap-search": ("import gc\nobjects = gc.get_objects()  # <- here\n", "`gc.get_objects` is not allowed"),
     "os-exit": ("import os\nassert 1 == 1\nos._exit(0)  # <- here\n", "`os._exit` is not allowed"),
+    "sys-modules": (
+        "import sys\nfor module in list(sys.modules.values()):  # <- here\n    pass\n",
+        "`sys.modules` is not allowed",
+    ),
     "import-inspect": ("import inspect  # <- here\n", "importing `inspect` is not allowed"),
     "import-harness": ("from harness import asserts  # <- here\n", "importing `harness` is not allowed"),
     "import-ctypes": ("from ctypes import pythonapi  # <- here\n", "importing `ctypes` is not allowed"),

@@ -66,7 +66,9 @@ def problems(expected: list[tuple[int, int]], counts: dict, every: bool = True) 
     """(line, message) for every assert that did not run, or did not pass every time it ran."""
     found = []
     unknown = set(counts) - set(expected)
-    if unknown:
+    impossible = [key for key, (started, passed) in counts.items() if passed > started]
+    if unknown or impossible:
+        unknown |= set(impossible)
         line = min(unknown)[0]
         found.append((line, "the record of executed asserts does not match the code: the run was tampered with"))
     for key in expected:

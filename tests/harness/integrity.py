@@ -1,7 +1,7 @@
 """The run cannot change the project: watched files are hashed around every snippet run.
 
 - Every file under `snippets/`, `docs/`, `tests/` and the results folder is hashed (sha256)
-  before and after each sandboxed run (harness.sandbox calls `snapshot` and `changes`); a file
+  before and after each sandboxed run (re-read only when its status, ctime included, changed) (harness.sandbox calls `snapshot` and `changes`); a file
   created, changed or deleted during the run fails that run, naming the file.
 - pytest must never import code from `snippets/` or `docs/` as test modules: a `test_*.py`,
   `*_test.py` or `conftest.py` there stops the session before any conftest is loaded, naming it.
@@ -20,7 +20,13 @@ _IMPORTED_BY_PYTEST = ("conftest.py",)
 
 
 def snapshot(folders) -> dict[str, str]:
-    """{path: sha256} of every file under the folders."""
+    """{path: sha256} of every file under the folders.
+
+    A file is read again only when its status changed: size, modification time, inode, and the
+    change time (ctime), which every write updates and no process can set back. So a run that
+    edits a file and restores its modification time is still seen, and a warm snapshot costs a
+    `stat` per file.
+    """
     hashes = {}
     for folder in folders:
         for parent, dirs, files in os.walk(folder):
@@ -28,11 +34,20 @@ def snapshot(folders) -> dict[str, str]:
             for name in files:
                 path = os.path.join(parent, name)
                 try:
-                    with open(path, "rb") as handle:
-                        hashes[path] = hashlib.file_digest(handle, "sha256").hexdigest()
+                    info = os.stat(path)
+                    signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+                    known = _KNOWN.get(path)
+                    if known is None or known[0] != signature:
+                        with open(path, "rb") as handle:
+                            known = (signature, hashlib.file_digest(handle, "sha256").hexdigest())
+                        _KNOWN[path] = known
+                    hashes[path] = known[1]
                 except OSError:
                     hashes[path] = "unreadable"
     return hashes
+
+
+_KNOWN: dict[str, tuple[tuple, str]] = {}  # path: (status signature, sha256)
 
 
 def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:

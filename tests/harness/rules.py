@@ -216,6 +216,8 @@ def _check_node(node: ast.AST, tainted: set[str]) -> list[tuple[int, str]]:
         return []
     if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
         return [(line, f"`{node.id}` is not allowed in a snippet: it {FORBIDDEN_NAMES[node.id]}")]
+    if isinstance(node, ast.Attribute) and node.attr == "modules" and _root(node) == "sys":
+        return [(line, "`sys.modules` is not allowed in a snippet: it reaches the engine's own modules")]
     if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRS:
         return [(line, f"`{ast.unparse(node)}` is not allowed in a snippet: it {FORBIDDEN_ATTRS[node.attr]}")]
     if isinstance(node, ast.Import | ast.ImportFrom):
@@ -225,6 +227,10 @@ def _check_node(node: ast.AST, tainted: set[str]) -> list[tuple[int, str]]:
                 return [(line, f"importing `{module}` is not allowed in a snippet")]
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                if alias.name in FORBIDDEN_NAMES or alias.name in FORBIDDEN_ATTRS:
+                if (
+                    alias.name in FORBIDDEN_NAMES
+                    or alias.name in FORBIDDEN_ATTRS
+                    or (module, alias.name) == ("sys", "modules")
+                ):
                     return [(line, f"importing `{alias.name}` is not allowed in a snippet")]
     return []

@@ -51,6 +51,7 @@ PRELOAD = [
     "harness.sandbox",
     "harness.asserts",
     "harness.outputs",
+    "harness.patches",  # snapshots torch & co. once, before any fork
 ]
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space (RLIMIT_AS); torch itself maps about 0.8 GiB
 OUTPUT_LIMIT = 64 * 1024**2  # bytes a run may write to one file (RLIMIT_FSIZE): its output, its own files
@@ -348,7 +349,9 @@ def _child(
 
     threading.excepthook, sys.unraisablehook = thread_failed, unraisable
     threads_before = set(threading.enumerate())
-    patched = _Patches()
+    from harness import patches
+
+    patches.changed()  # takes the snapshot here if the forkserver did not
     try:
         code = _compile(Path(path), source)
         namespace = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__, asserts.NAME: record}
@@ -372,8 +375,8 @@ def _child(
             result.update(status="failed", line=line, message=message)
         elif running:
             result.update(status="failed", message=f"left a thread running: {', '.join(sorted(running))}")
-        elif patched.changed():
-            result.update(status="failed", message=f"replaced {', '.join(patched.changed())} during its run")
+        elif patches.changed():
+            result.update(status="failed", message=f"replaced {', '.join(patches.changed())} during its run")
     result["prints"] = outputs.recorded(recorder)
     result["asserts"] = dict(record.counts)
     result["token"] = token
@@ -382,34 +385,6 @@ def _child(
     sys.stderr.flush()
     send.send(result)
     send.close()
-
-
-class _Patches:
-    """What the proof relies on, by identity: a snippet that replaces any of it fails."""
-
-    def __init__(self):
-        import builtins
-        import math
-
-        import torch
-        import torch.nn.functional
-
-        self.spaces = {
-            "builtins": builtins.__dict__,
-            "math": math.__dict__,
-            "torch": torch.__dict__,
-            "torch.nn.functional": torch.nn.functional.__dict__,
-            "torch.Tensor": torch.Tensor.__dict__,
-        }
-        self.before = {name: dict(space) for name, space in self.spaces.items()}
-
-    def changed(self) -> list[str]:
-        found = []
-        for name, space in self.spaces.items():
-            for key, value in self.before[name].items():
-                if space.get(key, _Patches) is not value:
-                    found.append(f"{name}.{key}")
-        return found
 
 
 def _one_line(exc: BaseException) -> str:
