@@ -31,12 +31,16 @@ def _spaces() -> dict[str, dict]:
 SNAPSHOT = {name: dict(space) for name, space in _spaces().items()} if "torch" in sys.modules else None
 
 
+def ensure() -> None:
+    """Take the snapshot now if the forkserver did not preload this module."""
+    global SNAPSHOT
+    if SNAPSHOT is None:
+        SNAPSHOT = {name: dict(space) for name, space in _spaces().items()}
+
+
 def changed() -> list[str]:
     """`module.name` for every attribute replaced or deleted since the snapshot."""
-    global SNAPSHOT
-    if SNAPSHOT is None:  # not preloaded: snapshot now, nothing changed yet
-        SNAPSHOT = {name: dict(space) for name, space in _spaces().items()}
-        return []
+    ensure()
     found = []
     for name, space in _spaces().items():
         for key, value in SNAPSHOT[name].items():

@@ -51,6 +51,7 @@ PRELOAD = [
     "harness.sandbox",
     "harness.asserts",
     "harness.outputs",
+    "resource",  # the child sets its limits: an extension module, ~5 ms to load per child
     "harness.patches",  # snapshots torch & co. once, before any fork
 ]
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space (RLIMIT_AS); torch itself maps about 0.8 GiB
@@ -351,7 +352,7 @@ def _child(
     threads_before = set(threading.enumerate())
     from harness import patches
 
-    patches.changed()  # takes the snapshot here if the forkserver did not
+    patches.ensure()
     try:
         code = _compile(Path(path), source)
         namespace = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__, asserts.NAME: record}
@@ -375,8 +376,8 @@ def _child(
             result.update(status="failed", line=line, message=message)
         elif running:
             result.update(status="failed", message=f"left a thread running: {', '.join(sorted(running))}")
-        elif patches.changed():
-            result.update(status="failed", message=f"replaced {', '.join(patches.changed())} during its run")
+        elif replaced := patches.changed():
+            result.update(status="failed", message=f"replaced {', '.join(replaced)} during its run")
     result["prints"] = outputs.recorded(recorder)
     result["asserts"] = dict(record.counts)
     result["token"] = token
