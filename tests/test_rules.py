@@ -88,6 +88,15 @@ STATIC = {
         "import threading\nthreading.excepthook = print  # <- here\n",
         "changes `threading.excepthook`",
     ),
+    "shadow-assertion-error": (
+        "AssertionError = ValueError  # <- here\ntry:\n    assert 1 == 2\nexcept ValueError as e:\n    assert e\n",
+        "rebinds the builtin `AssertionError`",
+    ),
+    "shadow-isinstance": ("def isinstance(*args):  # <- here\n    return True\n", "rebinds the builtin `isinstance`"),
+    "shadow-by-import": (
+        "from torch import equal as all  # <- here\n",
+        "rebinds",
+    ),
     "exec": ("exec('assert 1 == 1')  # <- here\n", "`exec` is not allowed"),
     "eval": ("assert eval('1 == 1')  # <- here\n", "`eval` is not allowed"),
     "compile-alias": ("run = compile  # <- here\n", "`compile` is not allowed"),

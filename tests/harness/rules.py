@@ -10,7 +10,8 @@ harness.asserts). What a determined author could still hide in obfuscated code i
   ``finally``. A handler for a specific exception must assert (the expected-exception form).
 - Asserts that can never fail: ``assert (x, "msg")``, ``assert True``, a non-empty literal; and
   every compile-time SyntaxWarning is an error.
-- Patching what the proof relies on: assigning or deleting an attribute (or item) of an imported
+- Patching what the proof relies on: rebinding a builtin it leans on (`AssertionError = ValueError`,
+  `def isinstance(...)`), assigning or deleting an attribute (or item) of an imported
   module or of a name bound to one (``torch.equal = ...``, ``F = torch.nn.functional; F.relu =
   ...``, ``setattr(torch, ...)``), and ``__builtins__``.
 - Running code the engine cannot see, or reaching into the interpreter: ``exec``, ``eval``,
@@ -22,6 +23,7 @@ harness.asserts). What a determined author could still hide in obfuscated code i
 from __future__ import annotations
 
 import ast
+import builtins
 import warnings
 
 SWALLOWING = {"AssertionError", "BaseException", "Exception"}
@@ -70,6 +72,23 @@ FORBIDDEN_MODULES = {
     "code",
     "codeop",
     "marshal",
+}
+# Builtins a proof leans on: rebinding one (`AssertionError = ValueError`) changes what asserts do.
+SHADOWED = {n for n in dir(builtins) if n.endswith(("Error", "Exception"))} | {
+    "isinstance",
+    "issubclass",
+    "print",
+    "len",
+    "all",
+    "any",
+    "abs",
+    "repr",
+    "str",
+    "bool",
+    "float",
+    "int",
+    "getattr",
+    "hasattr",
 }
 EXPECTED_FORM = "write an expected exception as `try: ... except SomeError as error: assert ... in str(error)`"
 
@@ -214,6 +233,10 @@ def _check_node(node: ast.AST, tainted: set[str]) -> list[tuple[int, str]]:
         if name == "suppress":
             return [(line, f"`suppress` hides exceptions, AssertionError included; {EXPECTED_FORM}")]
         return []
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del) and node.id in SHADOWED:
+        return [(line, f"rebinds the builtin `{node.id}`: asserts and checks would no longer mean what they say")]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in SHADOWED:
+        return [(line, f"rebinds the builtin `{node.name}`: asserts and checks would no longer mean what they say")]
     if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
         return [(line, f"`{node.id}` is not allowed in a snippet: it {FORBIDDEN_NAMES[node.id]}")]
     if isinstance(node, ast.Attribute) and node.attr == "modules" and _root(node) == "sys":
@@ -221,6 +244,10 @@ def _check_node(node: ast.AST, tainted: set[str]) -> list[tuple[int, str]]:
     if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRS:
         return [(line, f"`{ast.unparse(node)}` is not allowed in a snippet: it {FORBIDDEN_ATTRS[node.attr]}")]
     if isinstance(node, ast.Import | ast.ImportFrom):
+        for alias in node.names:
+            bound = (alias.asname or alias.name).split(".")[0]
+            if bound in SHADOWED:
+                return [(line, f"rebinds the builtin `{bound}`: asserts and checks would no longer mean what they say")]
         modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         for module in modules:
             if module.split(".")[0] in FORBIDDEN_MODULES:
