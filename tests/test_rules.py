@@ -9,7 +9,10 @@ once; every case must be red with its own message.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -343,3 +346,19 @@ def test_test_modules_under_content_are_refused_before_import(tmp_path, name):
     assert result.returncode != 0
     assert name in result.stdout + result.stderr
     assert not planted.exists(), "pytest imported the planted file"
+
+
+def test_a_machine_that_writes_bytecode_gets_no_false_change(tmp_path):
+    """CI writes .pyc files: the forkserver's own imports must not count as a run changing tests/."""
+    project = make_project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "snippets"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert list((project / "tests").rglob("*.pyc")), "the check ran without bytecode being written"

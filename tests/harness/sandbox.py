@@ -98,7 +98,17 @@ def warm_up() -> None:
     from multiprocessing import forkserver
 
     _context()
-    forkserver.ensure_running()
+    # The forkserver and every child inherit this: they write no .pyc files into the watched
+    # folders (harness.integrity would see the forkserver's imports as a run changing tests/).
+    saved = os.environ.get("PYTHONDONTWRITEBYTECODE")
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONDONTWRITEBYTECODE"]
+        else:
+            os.environ["PYTHONDONTWRITEBYTECODE"] = saved
 
 
 def run(
@@ -145,6 +155,7 @@ def run(
 
 
 def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memory: int | None) -> Outcome:
+    warm_up()  # a no-op once the forkserver runs
     ctx = _context()
     token = secrets.token_hex(16)
     receive, send = ctx.Pipe(duplex=False)
