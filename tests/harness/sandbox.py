@@ -160,6 +160,7 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
     token = secrets.token_hex(16)
     receive, send = ctx.Pipe(duplex=False)
     known_children = _children()
+    began = _now_in_ticks()
     with (
         tempfile.NamedTemporaryFile("w+", suffix=".stack") as stack,
         tempfile.NamedTemporaryFile("w+", suffix=".out") as output,
@@ -186,7 +187,7 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
             child.kill()
             child.join()
         extra = _more_messages(receive)
-        leftovers = _kill_leftovers(child.pid, known_children)
+        leftovers = _kill_leftovers(child.pid, known_children, began)
         printed = _tail(Path(output.name))
         if result is None:
             if not ready:
@@ -238,10 +239,31 @@ def _children() -> set[int]:
     return pids
 
 
-def _kill_leftovers(group: int, known: set[int]) -> list[str]:
-    """Kill what the run left behind: our new children (orphans), and its process group."""
+def _now_in_ticks() -> int:
+    """Seconds since boot in clock ticks, the unit of a process's start time in /proc/PID/stat."""
+    try:
+        with open("/proc/uptime") as handle:
+            return int(float(handle.read().split()[0]) * os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError):
+        return 0
+
+
+def _started_at(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _kill_leftovers(group: int, known: set[int], began: int) -> list[str]:
+    """Kill what the run left behind: orphans adopted by us that started during the run (another
+    test's orphan, a browser's helper, is not the snippet's), and the run's process group."""
     found = []
     for pid in sorted(_children() - known):
+        started = _started_at(pid)
+        if started is not None and started < began - 1:  # /proc/uptime has 1/100 s resolution
+            continue
         found.append(f"pid {pid} ({_cmdline(pid)})")
         try:
             os.kill(pid, signal.SIGKILL)
