@@ -54,15 +54,17 @@ SUITE_CASES = {
     ),
     "snippets/demo/no_assert.py": snippet("demo.no-assert", "import torch\n\nprint(torch.ones(2))\n"),
     "snippets/demo/hangs.py": snippet(
-        "demo.hangs", "import time\n\nwhile True:\n    time.sleep(0.05)\nassert True\n", "Timeout: 2\n"
+        "demo.hangs", "import time\n\nwhile True:\n    time.sleep(0.05)\nassert 1 + 1 == 2\n", "Timeout: 2\n"
     ),
     "snippets/demo/network.py": snippet(
-        "demo.network", 'import socket\n\nsocket.create_connection(("127.0.0.1", 9))\nassert True\n'
+        "demo.network", 'import socket\n\nsocket.create_connection(("127.0.0.1", 9))\nassert 1 + 1 == 2\n'
     ),
     "snippets/demo/needs_cuda.py": snippet(
         "demo.cuda", "import torch\n\nassert torch.ones(1, device='cuda').is_cuda\n", "Requires: cuda\n"
     ),
-    "snippets/demo/bad_end.py": snippet("demo.bad-end", "# --8<-- [start:main]\nassert True\n# --8<-- [end:mian]\n"),
+    "snippets/demo/bad_end.py": snippet(
+        "demo.bad-end", "# --8<-- [start:main]\nassert 1 + 1 == 2\n# --8<-- [end:mian]\n"
+    ),
     "docs/broken.md": (
         "# Broken\n\n"
         '=== "Tab"\n\n    ```python\n    import torch\n    assert torch.ones(1).sum() == 1\n    ```\n\n'
@@ -83,7 +85,7 @@ SUITE_CASES = {
     ),
     # What a print writes must match the `#> ` lines under it.
     "snippets/demo/wrong_output.py": snippet(
-        "demo.wrong-output", "import torch\n\nprint(torch.ones(2).sum().item())\n#> 3.0\nassert True\n"
+        "demo.wrong-output", "import torch\n\nprint(torch.ones(2).sum().item())\n#> 3.0\nassert 1 + 1 == 2\n"
     ),
 }
 

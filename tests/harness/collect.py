@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import requirements, sandbox
+from harness import asserts, requirements, rules, sandbox
 from harness.fences import PageChecks
 from harness.snippet import Snippet, SnippetError, asserts_something, parse
 
@@ -56,8 +56,28 @@ class SnippetFailure(Exception):
 class _RunItem(pytest.Item):
     snippet: Snippet | None = None
 
-    def _execute(self, timeout: float, cwd: Path, threads: int = 1) -> sandbox.Outcome:
-        outcome = sandbox.run(self.path, timeout, cwd, threads=threads)
+    def _execute(
+        self,
+        timeout: float,
+        cwd: Path | None,
+        threads: int = 1,
+        memory: int | None = sandbox.DEFAULT_MEMORY,
+        every_assert: bool = True,
+    ) -> sandbox.Outcome:
+        source = self.path.read_text(encoding="utf-8")
+        broken = rules.check(self.path, source)
+        if broken:
+            line, message = broken[0]
+            rel = self.path.relative_to(self.config.rootpath)
+            more = [f"{rel}:{n}: {m}" for n, m in broken[1:]]
+            raise SnippetError(self.path, line, "\n".join([message, *more]))
+        outcome = sandbox.run(self.path, timeout, cwd, threads=threads, memory=memory, every_assert=every_assert)
+        if outcome.status == "passed" and self.snippet is not None and self.snippet.markers:
+            missing = asserts.claims_without_run(self.snippet.markers, outcome.asserts)
+            if missing:
+                line, cid = missing[0]
+                outcome.status, outcome.line = "failed", line
+                outcome.message = f"claim {cid}: none of the asserts in its region ran"
         self.config.stash.setdefault(OUTCOMES, {})[self.nodeid] = (self, outcome)
         if outcome.status != "passed":
             raise SnippetFailure(self._explain(outcome))
@@ -95,15 +115,18 @@ class _RunItem(pytest.Item):
 class SnippetItem(_RunItem):
     def runtest(self):
         self.snippet = snippet = parse(self.path)  # a format error fails here, naming file and line
+        # CUDA reserves far more address space than it uses: a CUDA snippet runs without the limit.
+        memory = None if "cuda" in snippet.requires else snippet.memory
 
         def run_here(path):  # where CUDA is missing it is hidden already: the snippet as it is
-            return sandbox.run(path, snippet.timeout, self.config.rootpath, threads=snippet.threads)
+            return sandbox.run(path, snippet.timeout, None, threads=snippet.threads, memory=memory)
 
         def uses_cuda():  # `Requires: cuda` must fail with CUDA hidden
             requirements.check_uses_cuda(self, snippet.source, snippet.timeout, run_here)
 
         requirements.check(self, snippet.requires, snippet.torch, uses_cuda)
-        self._execute(snippet.timeout, self.config.rootpath, snippet.threads)
+        # A fresh empty folder as its working directory.
+        self._execute(snippet.timeout, None, snippet.threads, memory)
 
     def reportinfo(self):
         return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"
@@ -117,7 +140,9 @@ class NotebookItem(_RunItem):
     def runtest(self):
         if not asserts_something(self.path.read_text(encoding="utf-8")):
             raise SnippetError(self.path, 1, "notebook asserts nothing: check the figures it shows")
-        self._execute(self.timeout, self.path.parent)
+        # Run from its folder, as mkdocs-jupyter does. Its asserts check recorded figures: those for
+        # data not recorded yet (a GPU run) do not run, and that is not a failure.
+        self._execute(self.timeout, self.path.parent, every_assert=False)
 
     def reportinfo(self):
         return self.path, 0, f"notebook {self.path.relative_to(self.config.rootpath)}"

@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "harness.collect",  # snippets and notebook pages become test items
+    "harness.integrity",  # no test code under snippets/ or docs/; project files unchanged by a run
     "harness.fences",  # python fences that no collector would run fail the suite
     "harness.requirements",  # CUDA or torch-range snippets skip with a reason; --require-cuda
     "harness.results",  # the machine-readable results file

@@ -16,9 +16,11 @@ _CLAIM_LINE = re.compile(rf"^\s{{4}}({CLAIM_ID}):\s+(\S.*)$")
 _CONTINUATION = re.compile(r"^\s{8,}\S")
 _MARKER = re.compile(rf"#\s*claim:\s*({CLAIM_ID})\s*$")
 _SECTION = re.compile(r"#\s*-{1,}8<-{1,}\s*\[(start|end):([^\]]*)\]")
-_KEY = re.compile(r"^(Requires|Timeout|Torch|Threads):\s*(.*?)\s*(?:\(.*\))?$")
+_KEY = re.compile(r"^(Requires|Timeout|Torch|Threads|Memory):\s*(.*?)\s*(?:\(.*\))?$")
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([MG])i?B?$", re.IGNORECASE)
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space; `Memory: 8G` raises it
 KNOWN_REQUIREMENTS = {"cuda"}
 
 
@@ -49,6 +51,7 @@ class Snippet:
     markers: list[tuple[int, str]] = field(default_factory=list)  # (line, claim id)
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     threads: int = 1  # torch intra-op threads in the child (`Threads:`); 1 keeps a busy machine green
+    memory: int = DEFAULT_MEMORY  # address-space limit in bytes (`Memory: 8G`)
 
     def claims_at(self, line: int | None) -> list[str]:
         """The claim(s) an error at ``line`` is reported against."""
@@ -79,7 +82,7 @@ def parse(path: Path) -> Snippet:
     if doc is None:
         raise SnippetError(path, 1, "no docstring: a snippet starts with a docstring listing its claims")
     doc_text, doc_line = doc
-    claims, requires, timeout, torch, threads = _parse_header(path, doc_text, doc_line)
+    claims, requires, timeout, torch, threads, memory = _parse_header(path, doc_text, doc_line)
 
     markers = _markers(path, source, {c.id for c in claims})
     sections = check_sections(path, source)
@@ -87,7 +90,7 @@ def parse(path: Path) -> Snippet:
         raise SnippetError(
             path, 1, "asserts nothing: add an `assert` that proves its claim(s) (code that only runs proves nothing)"
         )
-    return Snippet(path, source, claims, requires, timeout, torch, markers, sections, threads)
+    return Snippet(path, source, claims, requires, timeout, torch, markers, sections, threads, memory)
 
 
 def _docstring(tree: ast.Module) -> tuple[str, int] | None:
@@ -98,11 +101,12 @@ def _docstring(tree: ast.Module) -> tuple[str, int] | None:
     return None
 
 
-def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str, int]:
+def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str, int, int]:
     claims: list[Claim] = []
     requires: set[str] = set()
     timeout = DEFAULT_TIMEOUT
     threads = 1
+    memory = DEFAULT_MEMORY
     torch = ""
     in_claims = False
     for offset, raw in enumerate(doc.splitlines()):
@@ -141,6 +145,11 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
             if not key[2].isdigit() or int(key[2]) < 1:
                 raise SnippetError(path, line, f"Threads must be a whole number of at least 1, not {key[2]!r}")
             threads = int(key[2])
+        elif key and key[1] == "Memory":
+            size = _MEMORY.match(key[2])
+            if not size:
+                raise SnippetError(path, line, f"Memory must be a size such as '8G' or '512M', not {key[2]!r}")
+            memory = int(float(size[1]) * 1024 ** (3 if size[2].upper() == "G" else 2))
         elif key and key[1] == "Torch":
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -158,7 +167,7 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
         if claim.id in seen:
             raise SnippetError(path, claim.line, f"claim {claim.id} is declared twice in this file")
         seen[claim.id] = claim.line
-    return claims, requires, timeout, torch, threads
+    return claims, requires, timeout, torch, threads, memory
 
 
 def _markers(path: Path, source: str, declared: set[str]) -> list[tuple[int, str]]:
