@@ -39,13 +39,11 @@ loader = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(4)]
 
 metric = MulticlassAccuracy(num_classes=3, average="micro")  # correct / total
 correct = 0
-model.eval()
-with torch.no_grad():
+with torch.no_grad():  # equivalent: for the metric: argmax predictions carry no graph either way
     for inputs, targets in loader:
         pred = model(inputs).argmax(dim=1)
         metric.update(pred, targets)
-        correct += (pred == targets).sum().item()
-model.train()
+        correct += (pred == targets).sum().item()  # equivalent: a tensor count compares the same
 
 result = metric.compute()
 print(result, f"{correct}/64")
