@@ -26,7 +26,7 @@ saved = []  # (shape, data pointer) of every tensor autograd saves for backward
 
 def pack(t):
     saved.append((tuple(t.shape), t.data_ptr()))
-    return t.detach()  # equivalent: no backward unpacks it; never return t itself
+    return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
 
 def unpack(t):

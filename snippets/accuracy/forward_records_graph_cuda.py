@@ -24,7 +24,7 @@ saved = []  # (shape, device, data pointer) of every tensor autograd saves
 
 def pack(t):
     saved.append((tuple(t.shape), t.device.type, t.data_ptr()))
-    return t.detach()  # equivalent: no backward unpacks it; never return t itself
+    return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
 
 def unpack(t):

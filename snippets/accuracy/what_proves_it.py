@@ -24,7 +24,7 @@ def probe(evaluate):
 
     def pack(t):
         saved.append(t.shape)
-        return t.detach()  # equivalent: no backward unpacks it; never return t itself
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         grad_mode, out = evaluate()

@@ -25,7 +25,7 @@ def count_saved(fn):
 
     def pack(t):
         saved.append(t.shape)  # record, keep no reference to the tensor
-        return t.detach()  # equivalent: no backward unpacks it; never return t itself
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = fn()

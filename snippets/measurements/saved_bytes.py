@@ -33,7 +33,7 @@ def saved_bytes(model, x, mode):
         ptr = t.untyped_storage().data_ptr()
         kind = "param" if ptr in params else "input" if ptr == x.data_ptr() else "activation"
         seen[ptr] = (kind, t.untyped_storage().nbytes())
-        return t.detach()  # not t itself: that would make a reference cycle  # equivalent: no backward unpacks it
+        return t.detach()  # not t itself: that would make a reference cycle  # equivalent: nothing here checks when it is freed
 
     ctx = {"grad": contextlib.nullcontext(), "no_grad": torch.no_grad(), "inference_mode": torch.inference_mode()}[mode]
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), ctx:

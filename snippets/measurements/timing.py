@@ -51,7 +51,7 @@ def graph(model, x, grad):
         ptr = t.untyped_storage().data_ptr()
         if ptr not in params and ptr != x.untyped_storage().data_ptr():
             saved[ptr] = t.untyped_storage().nbytes()
-        return t.detach()  # equivalent: no backward unpacks it; never return t itself
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), torch.set_grad_enabled(grad):
         out = model(x)
