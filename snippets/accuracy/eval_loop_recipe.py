@@ -41,6 +41,7 @@ loss, acc = evaluate(model, loader)
 print(f"loss {loss:.4f}, accuracy {acc:.4f} = {round(acc * 58)}/58")
 #> loss 1.1041, accuracy 0.4483 = 26/58
 assert type(loss) is float and type(acc) is float
+assert evaluate(model, loader) == (loss, acc)  # dropout off: the same numbers every time
 # --8<-- [end:recipe]
 
 # --8<-- [start:check]
@@ -76,7 +77,7 @@ n_saved = 0
 def pack(t):
     global n_saved
     n_saved += 1
-    return t.detach()  # detach: the hook must not reference its input
+    return t.detach()  # equivalent: never called here (n_saved == 0); never return t itself
 
 
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
@@ -92,15 +93,15 @@ assert type(loss) is float and type(acc) is float
 model.eval()  # the reference is computed in eval mode too
 inputs = torch.cat([x for x, _ in loader])
 targets = torch.cat([y for _, y in loader])
-with torch.no_grad():
-    ref_logits = model(inputs)
-    ref_loss = torch.nn.functional.cross_entropy(ref_logits, targets).item()
-    ref_correct = (ref_logits.argmax(dim=1) == targets).sum().item()
+ref_logits = model(inputs)  # a reference: grad mode does not change the values
+ref_loss = torch.nn.functional.cross_entropy(ref_logits, targets)
+ref_correct = (ref_logits.argmax(dim=1) == targets).sum()
 model.train()
-print(f"{acc:.4f} {ref_correct}/58, loss {loss:.4f} vs {ref_loss:.4f}")
+print(f"{acc:.4f} {ref_correct.item()}/58, loss {loss:.4f} vs {ref_loss.item():.4f}")
 #> 0.4483 26/58, loss 1.1041 vs 1.1041
-assert acc == ref_correct / 58  # batches of 16, 16, 16 and 10 samples
-assert abs(loss - ref_loss) < 1e-6
+assert acc == ref_correct.item() / 58  # batches of 16, 16, 16 and 10 samples
+assert abs(loss - ref_loss.item()) < 1e-6
 
 assert evaluate(model, loader, torch.inference_mode) == (loss, acc)
+assert model.training  # back in training mode after this call too
 # --8<-- [end:check]

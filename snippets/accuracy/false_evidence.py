@@ -22,11 +22,10 @@ import torch
 
 torch.manual_seed(0)
 model = torch.nn.Linear(4, 3)
-inputs, targets = torch.randn(8, 4), torch.randint(0, 3, (8,))
+inputs = torch.randn(8, 4)
 
 # claim: accuracy.grad-none-proves-nothing
 logits = model(inputs)  # no no_grad
-accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
 print([p.grad for p in model.parameters()], type(logits.grad_fn).__name__)
 #> [None, None] AddmmBackward0
 assert all(p.grad is None for p in model.parameters())
@@ -48,7 +47,7 @@ inputs, targets = torch.randn(8, 4), torch.randint(0, 3, (8,))
 # claim: accuracy.grad-reflects-past-backward
 loss = torch.nn.functional.cross_entropy(model(inputs), targets)
 loss.backward()  # a training step fills .grad
-grads = [p.grad.clone() for p in model.parameters()]
+grads = [p.grad.clone() for p in model.parameters()]  # equivalent: nothing writes .grad here
 with torch.no_grad():
     logits = model(inputs)  # nothing recorded here...
 print(logits.grad_fn, [p.grad is not None for p in model.parameters()])

@@ -26,7 +26,7 @@ saved = []  # (shape, data pointer) of every tensor autograd saves for backward
 
 def pack(t):
     saved.append((tuple(t.shape), t.data_ptr()))
-    return t.detach()  # detach: the hook must not reference its input
+    return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
 
 def unpack(t):
@@ -39,6 +39,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
 # claim: accuracy.forward-records-graph
 print(type(logits.grad_fn).__name__, logits.requires_grad, x.requires_grad)
 #> AddmmBackward0 True False
+assert not model.training  # eval mode, and still recorded
 assert not x.requires_grad
 assert logits.requires_grad
 assert logits.grad_fn is not None  # the root of a recorded graph
@@ -67,7 +68,7 @@ saved = []  # every tensor autograd saves for backward
 
 def pack(t):
     saved.append(tuple(t.shape))
-    return t.detach()  # detach: the hook must not reference its input
+    return t.detach()  # equivalent: never called under no_grad; never return t itself
 
 
 def unpack(t):
@@ -85,6 +86,7 @@ assert saved == []
 # claim: accuracy.forward-records-graph
 print(logits.grad_fn, logits.requires_grad)
 #> None False
+assert not model.training  # the same model in eval mode
 assert not logits.requires_grad
 assert logits.grad_fn is None
 # --8<-- [end:with]

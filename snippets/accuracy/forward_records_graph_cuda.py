@@ -16,7 +16,7 @@ Requires: cuda
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval().cuda()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).cuda()
 x = torch.randn(5, 4, device="cuda")
 
 saved = []  # (shape, device, data pointer) of every tensor autograd saves
@@ -24,7 +24,7 @@ saved = []  # (shape, device, data pointer) of every tensor autograd saves
 
 def pack(t):
     saved.append((tuple(t.shape), t.device.type, t.data_ptr()))
-    return t.detach()
+    return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
 
 def unpack(t):

@@ -18,7 +18,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 
 x = torch.randn(16, 4)
 batch_alive = weakref.ref(x)  # a weak reference does not keep x alive
@@ -50,7 +50,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 
 x = torch.randn(16, 4)
 batch_alive = weakref.ref(x)  # a weak reference does not keep x alive

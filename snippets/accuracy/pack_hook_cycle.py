@@ -23,7 +23,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 
 
 saved_by = []  # the grad_fn of each tensor autograd saves
@@ -38,7 +38,7 @@ x = torch.randn(16, 4)
 batch_memory = weakref.ref(x.untyped_storage())  # valid while any tensor uses this memory
 with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
     logits = model(x)
-del x, logits
+del x, logits  # equivalent: the batch stays alive either way; the t.detach() counter-case frees it
 print(saved_by)  # the ReLU's output (grad_fn ReluBackward0) is saved twice
 #> ['NoneType', 'ReluBackward0', 'ReluBackward0', 'TBackward0']
 assert saved_by.count("ReluBackward0") == 2
@@ -64,7 +64,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 
 
 def pack(t):

@@ -61,6 +61,7 @@ with hooks:
 
 print(type(total.grad_fn).__name__, len(alive), held_bytes())
 #> AddBackward0 80 18920
+assert not model.training  # in eval mode all the same
 assert isinstance(total, torch.Tensor) and total.grad_fn is not None
 assert len(alive) == 10 * 8  # 8 saved tensors per batch, none freed
 assert held_bytes() == 18_920
@@ -76,7 +77,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
 
 alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
@@ -130,7 +131,7 @@ import weakref
 import torch
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 batches = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(10)]
 
 alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
@@ -140,7 +141,7 @@ n_packed = 0  # how many tensors autograd has saved so far
 def pack(t):
     global n_packed
     n_packed += 1
-    saved = t.detach()  # detach: the hook must not reference its input
+    saved = t.detach()  # equivalent: never called under no_grad; never return t itself
     alive[n_packed] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
 

@@ -39,17 +39,17 @@ loader = [(torch.randn(16, 4), torch.randint(0, 3, (16,))) for _ in range(4)]
 
 metric = MulticlassAccuracy(num_classes=3, average="micro")  # correct / total
 correct = 0
-model.eval()
-with torch.no_grad():
+with torch.no_grad():  # the metric cannot stop the forward pass from being recorded
     for inputs, targets in loader:
-        pred = model(inputs).argmax(dim=1)
+        logits = model(inputs)
+        pred = logits.argmax(dim=1)
         metric.update(pred, targets)
-        correct += (pred == targets).sum().item()
-model.train()
+        correct += (pred == targets).sum().item()  # equivalent: a tensor count compares the same
 
 result = metric.compute()
 print(result, f"{correct}/64")
 #> tensor(0.3594) 23/64
+assert logits.grad_fn is None  # the forward pass was not recorded
 assert result.grad_fn is None
 assert torch.isclose(result, torch.tensor(correct / 64))
 metric.reset()  # before the next epoch

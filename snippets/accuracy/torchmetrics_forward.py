@@ -27,7 +27,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 inputs, targets = torch.randn(16, 4), torch.randint(0, 3, (16,))
 batch_alive = weakref.ref(inputs)  # a weak reference does not keep the batch alive
 

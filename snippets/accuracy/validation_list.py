@@ -33,7 +33,7 @@ keys = itertools.count()
 
 
 def pack(t):
-    saved = t.detach()  # detach: the hook must not reference its input
+    saved = t.detach()  # equivalent: the lists keep every graph anyway; never return t itself
     alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
 
@@ -52,6 +52,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
 
 print(held)
 #> [18692, 37384, 56076, 74768, 93460]
+assert not model.training  # eval mode
 assert held == [18_692 * n for n in range(1, 6)]  # grows with every batch
 # --8<-- [end:grad-mode]
 
@@ -90,6 +91,7 @@ with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
 
 print(held)
 #> [17664, 17664, 17664, 17664, 17664]
+assert not model.training  # eval mode
 assert held == [17_664] * 5  # ...but only the current batch's graph is alive
 # --8<-- [end:detach]
 
@@ -109,7 +111,7 @@ keys = itertools.count()
 
 
 def pack(t):
-    saved = t.detach()  # detach: the hook must not reference its input
+    saved = t.detach()  # equivalent: never called under no_grad; never return t itself
     alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
 
@@ -128,5 +130,6 @@ with torch.no_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t
 
 print(held, logits.grad_fn)
 #> [0, 0, 0, 0, 0] None
+assert not model.training  # eval mode
 assert held == [0] * 5  # nothing recorded, nothing saved
 # --8<-- [end:no-grad]

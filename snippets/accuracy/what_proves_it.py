@@ -24,7 +24,7 @@ def probe(evaluate):
 
     def pack(t):
         saved.append(t.shape)
-        return t.detach()  # detach: the hook must not reference its input
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         grad_mode, out = evaluate()
@@ -57,7 +57,7 @@ def probe(evaluate):
 
     def pack(t):
         saved.append(t.shape)
-        return t.detach()  # detach: the hook must not reference its input
+        return t.detach()  # equivalent: never called under no_grad; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         grad_mode, out = evaluate()

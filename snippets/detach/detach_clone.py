@@ -16,6 +16,7 @@ x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
 out = x.exp()
 snapshot = out.detach().clone()  # new memory, no graph
 
+assert snapshot.grad_fn is None and not snapshot.requires_grad  # no graph
 assert snapshot.data_ptr() != out.data_ptr()
 snapshot.zero_()
 assert out._version == 0 and out[2].item() > 0  # original untouched

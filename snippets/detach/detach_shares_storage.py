@@ -21,6 +21,7 @@ x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 d = x.detach()  # the tensor under test
 
 assert d is not x  # a new tensor object ...
+assert x.requires_grad and not d.requires_grad  # ... with flags of its own ...
 assert d.data_ptr() == x.data_ptr()  # ... on the same memory
 assert d.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
 d[0] = 100.0  # write through the detached tensor

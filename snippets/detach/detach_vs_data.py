@@ -11,7 +11,7 @@ Claims:
         wrong gradient (zeros instead of `exp(x)`).
 
 Counter-cases:
-    detach.inplace-caught: `out.detach().zero_()  # shares storage and version counter with `out`` -> `out.detach().clone().zero_()  # shares storage and version counter with `out``
+    detach.inplace-caught: `d = out.detach()  # shares storage and version counter with `out`` -> `d = out.detach().clone()`
     detach.data-silent-wrong-grad: `d = out.data  # same storage, but a version counter of its own` -> `d = out.detach()  # same storage, but a version counter of its own`
 """
 
@@ -23,8 +23,10 @@ x = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
 out = x.exp()  # exp saves its output for backward
 loss = out.sum()
 
-out.detach().zero_()  # shares storage and version counter with `out`
-assert out._version == 1  # the change is recorded
+d = out.detach()  # shares storage and version counter with `out`
+d.zero_()  # an in-place change through the detached tensor
+assert not d.requires_grad and d._version == 1
+assert out._version == 1  # the change is recorded on the original too
 try:
     loss.backward()
 except RuntimeError as error:

@@ -20,16 +20,16 @@ from torch import nn
 
 
 def count_saved(fn):
-    """How many tensors autograd saves for backward while fn runs."""
+    """How many tensors autograd saves for backward while fn runs, and what fn returns."""
     saved = []
 
     def pack(t):
         saved.append(t.shape)  # record, keep no reference to the tensor
-        return t.detach()  # detach: the hook must not reference its input
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        fn()
-    return len(saved)
+        out = fn()
+    return len(saved), out
 
 
 def with_no_grad():
@@ -41,12 +41,13 @@ torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
 x = torch.randn(4, 8)
 
-with_detach = count_saved(lambda: model(x).detach())
-print(with_detach, count_saved(with_no_grad))
-#> 4 0
-assert with_detach > 0  # graph built, then dropped
-assert count_saved(with_no_grad) == 0  # never built
-assert torch.equal(model(x).detach(), with_no_grad())  # same numbers
+n_detach, detached = count_saved(lambda: model(x).detach())
+n_no_grad, not_recorded = count_saved(with_no_grad)
+print(n_detach, detached.grad_fn, n_no_grad)
+#> 4 None 0
+assert n_detach > 0 and detached.grad_fn is None  # graph built, then dropped
+assert n_no_grad == 0 and not_recorded.grad_fn is None  # never built
+assert torch.equal(detached, not_recorded)  # same numbers
 # --8<-- [end:eval]
 
 # claim: detach.detach-keeps-the-graph-you-need
@@ -66,5 +67,5 @@ loss.backward()  # the graph of `pred` is still intact
 print(type(loss.grad_fn).__name__, logged.grad_fn)
 #> MeanBackward0 None
 assert model.weight.grad is not None
-assert logged.grad_fn is None and pred.grad_fn is not None
+assert logged.grad_fn is None and target.grad_fn is None and pred.grad_fn is not None
 # --8<-- [end:train]

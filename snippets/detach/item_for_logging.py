@@ -43,6 +43,7 @@ value = loss.item()
 print(type(value).__name__, loss.requires_grad)
 #> float True
 assert type(value) is float and value == (w.detach() ** 2).sum().item()
+assert loss.requires_grad and logits.requires_grad  # .item() and .tolist() work on these
 rows = logits.tolist()
 assert len(rows) == 2 and all(type(v) is float for row in rows for v in row)
 try:
@@ -62,7 +63,7 @@ import torch
 import torch.nn.functional as F
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
 batches = [(torch.randn(32, 4), torch.randn(32, 1)) for _ in range(5)]
 
 alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds
@@ -70,7 +71,7 @@ keys = itertools.count()
 
 
 def pack(t):
-    saved = t.detach()  # detach: the hook must not reference its input
+    saved = t.detach()  # equivalent: the running total keeps every graph anyway; never return t itself
     alive[next(keys)] = saved  # a weak reference: the entry goes when the graph frees it
     return saved
 
@@ -101,7 +102,7 @@ import torch
 import torch.nn.functional as F
 
 torch.manual_seed(0)
-model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1)).eval()
+model = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
 batches = [(torch.randn(32, 4), torch.randn(32, 1)) for _ in range(5)]
 
 alive = weakref.WeakValueDictionary()  # the saved tensors some graph still holds

@@ -44,7 +44,7 @@ with torch.no_grad():
 # Requires: pip install numpy
 import torch
 
-t = torch.zeros(3, requires_grad=True)
+t = torch.zeros(3, requires_grad=True)  # equivalent: sharing memory does not depend on it
 d = t.detach()
 assert d.cpu() is d  # .cpu() returns the same tensor object on CPU
 arr = d.cpu().numpy()

@@ -42,7 +42,8 @@ def disabled(x):
 x = torch.ones(2, requires_grad=True)
 out_bare, out_called = bare(x), called(x)
 with torch.inference_mode():
-    out_disabled = disabled(x)
+    out_disabled = disabled(x)  # switched off even when called inside inference mode
+    back_on = torch.is_inference_mode_enabled()
 
 print(type(bare).__name__, bare.__name__, type(out_bare).__name__)
 #> function bare Tensor
@@ -52,4 +53,5 @@ assert not isinstance(bare, torch.inference_mode) and bare.__name__ == "bare"
 assert calls == [("bare", True), ("called", True), ("disabled", False, True)]  # every body ran
 assert out_bare.is_inference() and out_called.is_inference()
 assert not out_disabled.is_inference() and out_disabled.grad_fn is not None  # recorded
+assert back_on  # the caller's inference mode is back after the call
 # --8<-- [end:main]

@@ -29,13 +29,15 @@ with fwAD.dual_level():
     dual = fwAD.make_dual(x, direction)  # x with a tangent attached
     with torch.no_grad():  # backward recording off
         y = dual * 3
+        grad_mode = torch.is_grad_enabled()
     with torch.inference_mode():  # forward AD off too
         z = dual * 3
     y_tangent = fwAD.unpack_dual(y).tangent  # tangents exist only inside the level
     z_tangent = fwAD.unpack_dual(z).tangent
 
-print(y_tangent, y.requires_grad, z_tangent)
+print(y_tangent, grad_mode, z_tangent)
 #> tensor([3., 3., 3.]) False None
+assert not grad_mode  # y was computed with grad mode off
 assert y_tangent is not None and torch.equal(y_tangent, torch.full((3,), 3.0))  # propagated under no_grad
 assert z_tangent is None  # dropped under inference_mode
 # --8<-- [end:forward_ad]

@@ -64,6 +64,7 @@ torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
 x = torch.randn(8, 4)
 with torch.inference_mode():
+    assert torch.is_inference_mode_enabled()
     print(model.training)
     #> True
     assert model.training  # untouched

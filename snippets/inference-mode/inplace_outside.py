@@ -51,6 +51,7 @@ import torch
 
 with torch.inference_mode():
     total = torch.zeros(3)
+assert total.is_inference()  # an inference tensor
 
 fixed = total.clone()  # 1. clone outside inference mode
 assert not fixed.is_inference()  # a normal tensor
@@ -62,6 +63,7 @@ with torch.inference_mode():  # 2. update it inside inference mode
 assert torch.equal(total, torch.ones(3))
 
 with torch.no_grad():  # 3. create it under no_grad in the first place
+    assert not torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
     acc = torch.zeros(3)
 assert not acc.is_inference()
 acc.add_(1)

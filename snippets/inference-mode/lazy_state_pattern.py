@@ -12,8 +12,8 @@ Claims:
         training can continue afterwards.
 
 Counter-cases:
-    inference-mode.lazy-state-breaks-training: `self.mean.mul_(0.9).add_(0.1 * x.detach().mean(0))  # in place` -> `self.mean = 0.9 * self.mean + 0.1 * x.detach().mean(0)  # in place`
-    inference-mode.existing-state-stays-normal: `model(torch.randn(8, 4))  # train mode: running statistics updated in place` -> `model.eval()(torch.randn(8, 4))  # train mode: running statistics updated in place`
+    inference-mode.lazy-state-breaks-training: `self.mean.mul_(0.9).add_(update)  # in place` -> `self.mean = 0.9 * self.mean + update`
+    inference-mode.existing-state-stays-normal: `out = model(torch.randn(8, 4))  # train mode: running statistics updated in place` -> `out = model.eval()(torch.randn(8, 4))`
 """
 
 # claim: inference-mode.lazy-state-breaks-training
@@ -33,7 +33,8 @@ class RunningNorm(nn.Module):
         if self.mean is None:
             self.mean = x.mean(0)  # created by whatever context runs first
         elif self.training:
-            self.mean.mul_(0.9).add_(0.1 * x.detach().mean(0))  # in place
+            update = 0.1 * x.detach().mean(0)  # equivalent: one training step runs either way
+            self.mean.mul_(0.9).add_(update)  # in place
         return x - self.mean
 
 
@@ -63,8 +64,9 @@ from torch import nn
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
 with torch.inference_mode():
-    model(torch.randn(8, 4))  # train mode: running statistics updated in place
+    out = model(torch.randn(8, 4))  # train mode: running statistics updated in place
 
+assert out.is_inference()  # the forward ran in inference mode
 bn = model[1]
 assert bn.num_batches_tracked.item() == 1  # the update happened
 assert not bn.running_mean.is_inference()  # created before: still normal

@@ -80,6 +80,7 @@ with torch.inference_mode():  # the evaluation context
 assert recorded == [False]  # nothing was recorded
 
 with torch.no_grad():
+    assert not torch.is_grad_enabled()
     assert input_gradient().shape == (3,)  # enable_grad overrides no_grad
 assert recorded == [False, True]
 # --8<-- [end:enable_grad]

@@ -29,11 +29,12 @@ except RuntimeError as error:
     #> Inference tensors do not track version counter.
     assert str(error) == "Inference tensors do not track version counter."
 
-with torch.no_grad():
+with torch.no_grad():  # equivalent: b is a normal tensor in any grad mode
     b = torch.zeros(3)
     b.add_(1)
 assert b._version == 1  # normal tensors count in-place updates ...
 with torch.inference_mode():
+    assert torch.is_inference_mode_enabled()
     b.add_(1)
 assert b._version == 2  # ... even in inference mode
 # --8<-- [end:version]
@@ -45,7 +46,7 @@ import torch
 with torch.inference_mode():  # a and va are made here
     a = torch.zeros(4)
     va = a[:2]
-with torch.no_grad():
+with torch.no_grad():  # equivalent: views of normal tensors are tracked in any grad mode
     b = torch.zeros(4)
     vb = b[:2]
 

@@ -52,6 +52,7 @@ x = torch.randn(8, 4)
 
 with torch.inference_mode():
     features = encoder(x)
+assert features.is_inference()
 normal = features.clone()  # outside inference mode: a normal tensor
 assert not normal.is_inference()
 head(normal).sum().backward()
@@ -68,6 +69,7 @@ x = torch.randn(8, 4)
 
 with torch.no_grad():  # instead of inference_mode
     features = encoder(x)
+assert not features.is_inference() and features.grad_fn is None  # a normal tensor, no graph
 head(features).sum().backward()
 assert head.weight.grad is not None
 # --8<-- [end:no_grad]

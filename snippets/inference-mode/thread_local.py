@@ -24,6 +24,7 @@ def worker():
 
 
 with torch.inference_mode():
+    assert torch.is_inference_mode_enabled()  # on in this thread
     t = threading.Thread(target=worker)
     t.start()
     t.join()

@@ -48,7 +48,6 @@ def allocated_while_alive(model, x, grad):
     delta = torch.cuda.memory_allocated() - before
     out_bytes = 0 if out.untyped_storage().data_ptr() in saved else out.untyped_storage().nbytes()
     n_blocks = len(saved) + (out_bytes > 0)
-    del out
     return delta, sum(saved.values()), out_bytes, n_blocks
 
 

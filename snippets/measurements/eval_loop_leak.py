@@ -35,7 +35,7 @@ class Saved:
 
 
 torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10)).eval()
+model = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10))
 params = {p.untyped_storage().data_ptr() for p in model.parameters()}
 batches = [(torch.randn(32, 256), torch.randint(0, 10, (32,))) for _ in range(20)]
 

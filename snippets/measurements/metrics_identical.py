@@ -44,9 +44,9 @@ def metrics(logits):
     cm = torch.bincount(y_test * k + pred, minlength=k * k).reshape(k, k)  # rows: truth
     tp = cm.diag().double()
     return {
-        "accuracy": (tp.sum() / cm.sum()).item(),
-        "precision": (tp / cm.sum(0).clamp(min=1)).mean().item(),
-        "recall": (tp / cm.sum(1).clamp(min=1)).mean().item(),
+        "accuracy": (tp.sum() / cm.sum()).item(),  # equivalent: 0-dim tensors compare the same
+        "precision": (tp / cm.sum(0).clamp(min=1)).mean().item(),  # equivalent: as above
+        "recall": (tp / cm.sum(1).clamp(min=1)).mean().item(),  # equivalent: as above
         "confusion": cm.tolist(),
     }
 
@@ -65,5 +65,4 @@ train_logits = evaluate(no_grad=True)
 assert not torch.equal(train_logits.argmax(1), without_graph.argmax(1))
 assert metrics(train_logits) != metrics(without_graph)
 assert not torch.equal(model[1].running_mean, running_mean)  # no_grad did not stop this
-model.eval()
 # --8<-- [end:main]

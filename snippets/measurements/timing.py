@@ -28,17 +28,18 @@ from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
 torch.manual_seed(0)
-wide = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10)).eval()
+wide = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10))
 x_wide = torch.randn(32, 256)
-deep = nn.Sequential(*[m for _ in range(25) for m in (nn.Linear(16, 16), nn.ReLU())]).eval()
+deep = nn.Sequential(*[m for _ in range(25) for m in (nn.Linear(16, 16), nn.ReLU())])
 x_deep = torch.randn(1, 16)
 
 
 def operator_calls(model, x, grad):
-    """The ATen operators model(x) calls, with how many times each."""
+    """The ATen operators model(x) calls, with how many times each, and whether it was recorded."""
     with profile(activities=[ProfilerActivity.CPU]) as prof, torch.set_grad_enabled(grad):
-        model(x)
-    return collections.Counter(event.name for event in prof.events() if event.name.startswith("aten::"))
+        out = model(x)
+    calls = collections.Counter(event.name for event in prof.events() if event.name.startswith("aten::"))
+    return calls, out.grad_fn is not None
 
 
 def graph(model, x, grad):
@@ -50,7 +51,7 @@ def graph(model, x, grad):
         ptr = t.untyped_storage().data_ptr()
         if ptr not in params and ptr != x.untyped_storage().data_ptr():
             saved[ptr] = t.untyped_storage().nbytes()
-        return t.detach()
+        return t.detach()  # equivalent: nothing here checks when the graph is freed; never return t itself
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), torch.set_grad_enabled(grad):
         out = model(x)
@@ -70,13 +71,17 @@ def multiply_adds(model, batch):
 
 
 # claim: measurements.no-grad-speedup-small-when-compute-bound
-calls_grad, calls_nograd = operator_calls(wide, x_wide, grad=True), operator_calls(wide, x_wide, grad=False)
+(calls_grad, recorded), (calls_nograd, recorded_nograd) = (
+    operator_calls(wide, x_wide, grad=True),
+    operator_calls(wide, x_wide, grad=False),
+)
 graph_grad = graph(wide, x_wide, grad=True)
 graph_nograd = graph(wide, x_wide, grad=False)  # under no_grad
 print(graph_grad)
 #> {'nodes': 5, 'by_kind': {'AddmmBackward0': 2, 'ReluBackward0': 1, 'TBackward0': 2}, 'saved_bytes': 65536}
 print(graph_nograd)
 #> {'nodes': 0, 'by_kind': {}, 'saved_bytes': 0}
+assert recorded and not recorded_nograd  # the two profiled passes: grad mode, then no_grad
 assert calls_grad == calls_nograd  # the same operators, the same number of calls
 assert calls_grad["aten::addmm"] == 2 and calls_grad["aten::relu"] == 1
 assert graph_grad["nodes"] == 5 and graph_grad["saved_bytes"] == 32 * 512 * 4  # the ReLU output
