@@ -142,6 +142,13 @@ def _child(
     from harness import outputs  # records what each print writes, for the `#> ` lines
 
     recorder = outputs.install(path)
+    if source is not None:
+        # What runs is `source`, not the file on disk: code that reads its own source back
+        # (`torch.jit.script` compiles a function from `inspect.getsource`) must see this text,
+        # or a mutant's change is silently undone there. An entry with no mtime stays cached.
+        import linecache
+
+        linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
     try:
         code = _compile(Path(path), source)
         exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
