@@ -260,7 +260,8 @@ class Net(nn.Module):
 torch.manual_seed(0)
 model = Net()
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
-model.eval()  # equivalent: eval() does not reach the listed dropout, the only layer with a training flag
+model.eval()
+assert not model.training  # the model itself is in eval mode
 with audit_evaluation(model) as report, torch.no_grad():
     correct = 0
     for x, y in batches:
