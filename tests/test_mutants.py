@@ -226,6 +226,64 @@ def test_equivalent_comment_marks_a_survivor_and_a_stale_one_fails(tmp_path):
     ]
 
 
+def test_a_counter_case_may_quote_a_line_with_an_equivalent_comment(tmp_path):
+    line = "with torch.no_grad():  # equivalent: grad mode is already off"
+    text = f"""\"\"\"Nested no_grad: removing the inner block changes nothing; enabling grad there does.
+
+Claims:
+    demo.nested: Inside nested `torch.no_grad()` blocks the result has no `grad_fn`.
+
+Counter-cases:
+    demo.nested: `{line}` -> `with torch.enable_grad():`
+\"\"\"
+
+import torch
+
+x = torch.ones(2, requires_grad=True)
+with torch.no_grad():
+    {line}
+        y = x * 2
+assert y.grad_fn is None
+"""
+    report, problems = check(tmp_path, "nested.py", text)
+    assert problems == []  # the docstring's quote of the comment is not a stale comment
+    assert report["counts"]["equivalent"] == 1  # the inner block's removal
+    [declared] = [r for r in report["results"] if r["origin"] == "declared"]
+    assert declared["outcome"] == "killed"
+
+
+def test_a_mutant_is_what_code_reading_its_own_source_sees(tmp_path):
+    """TorchScript compiles a function from its source text: it must be the mutant's, not the file's."""
+    text = '''"""A scripted function honours a no_grad block.
+
+Claims:
+    demo.scripted: A `with torch.no_grad()` block inside a scripted function is honoured.
+
+Counter-cases:
+    demo.scripted: `with torch.no_grad():  # inside the scripted function` -> `if True:`
+"""
+
+import warnings
+
+import torch
+
+warnings.filterwarnings("ignore", message="`torch.jit.script` is")
+
+
+@torch.jit.script
+def double(w):
+    with torch.no_grad():  # inside the scripted function
+        y = w * 2
+    return y
+
+
+assert double(torch.ones(3, requires_grad=True)).grad_fn is None
+'''
+    report, problems = check(tmp_path, "scripted.py", text)
+    assert problems == []
+    assert all(r["outcome"] == "killed" for r in report["results"]), report["results"]
+
+
 def test_cache_reuses_outcomes_until_the_key_changes(tmp_path, monkeypatch):
     first, _ = check(tmp_path, "sound.py", SOUND)
     again, _ = check(tmp_path, "sound.py", SOUND)

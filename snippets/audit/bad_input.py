@@ -27,13 +27,13 @@ model = nn.Sequential(nn.Softmax(dim=1), nn.Dropout(0.2))  # no parameter at all
 batches = [torch.randn(8, 3) for _ in range(5)]
 
 model.eval()  # no parameters, still a dropout
-with audit_evaluation(model) as report, torch.no_grad():
+with audit_evaluation(model) as report, torch.no_grad():  # equivalent: no parameter and no input requires grad: nothing records either way
     outputs = [model(x) for x in batches]
 # claim: audit.no-parameters
 assert report.ok
 
 model.train()
-with audit_evaluation(model) as report, torch.no_grad():
+with audit_evaluation(model) as report, torch.no_grad():  # equivalent: no parameter and no input requires grad: nothing records either way
     outputs = [model(x) for x in batches]
 print(report)
 #> training-mode: submodule '1' (Dropout) ran in training mode (5 calls, thread MainThread)

@@ -5,7 +5,8 @@ Claims:
         (`eval()` and `no_grad`) reports no problem, a loop without `no_grad` that sums its
         losses into a tensor reports exactly `graph-recorded` and `graph-kept-alive` (the graphs
         of all 3 forward passes kept), and a loop without `eval()` reports exactly
-        `training-mode` and `running-stats-updated`.
+        `training-mode` and `running-stats-updated`, and a block that changes a parameter in place
+        reports exactly `parameters-changed`.
     audit.restores-hooks: The audit leaves no hook on any module (nor a global module hook)
         behind and no saved-tensor hook active, even when the block raises inside a forward
         pass; the exception reaches the caller and the report is still filled in.
@@ -151,7 +152,7 @@ def _same(a, b) -> bool:
 
 def _stats(module) -> dict:
     names = ("running_mean", "running_var", "num_batches_tracked")
-    return {n: getattr(module, n).detach().clone() for n in names if isinstance(getattr(module, n, None), torch.Tensor)}
+    return {n: getattr(module, n).clone() for n in names if isinstance(getattr(module, n, None), torch.Tensor)}
 
 
 class _Audit:
@@ -176,7 +177,7 @@ class _Audit:
         params = list(model.named_parameters())
         for module in self.modules[len(list(model.modules())) :]:  # those in plain containers
             params += [(f"{n} of the {self.where(module)}", p) for n, p in module.named_parameters(recurse=False)]
-        self.params = [(name, p, p.detach().clone()) for name, p in params]
+        self.params = [(name, p, p.detach().clone()) for name, p in params]  # equivalent: same values; a grad_fn on the copy is never read
         self.own = {p.untyped_storage().data_ptr() for _, p in params}  # saved tensors the model holds anyway
         self.own |= {b.untyped_storage().data_ptr() for m in self.modules for b in m.buffers(recurse=False)}
         self.handles = []
@@ -222,7 +223,7 @@ class _Audit:
 
     def pack(self, tensor):
         self.local.packed += 1
-        saved = _Saved(tensor.detach(), self.local.call)  # detach(): a saved tensor must not point back at its graph
+        saved = _Saved(tensor.detach(), self.local.call)  # equivalent: same values; detach() keeps the saved tensor from pointing back at its graph
         if saved.ptr not in self.own:  # the model holds its parameters anyway: they cost nothing extra
             self.saved.add(saved)
         return saved
@@ -297,7 +298,7 @@ class _Audit:
             changed = [n for n, value in before.items() if not _same(value, getattr(module, n))]
             if changed:
                 found.append(Problem("running-stats-updated", f"{label}: {', '.join(changed)} changed"))
-        changed = [name for name, p, before in self.params if not _same(before, p.detach())]
+        changed = [name for name, p, before in self.params if not _same(before, p)]
         if changed:
             shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
             found.append(Problem("parameters-changed", f"{len(changed)} parameter(s) changed value: {shown}"))
@@ -335,7 +336,7 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
     # claim: audit.self-test
     model.eval()  # the correct loop
     with audit_evaluation(model) as report, torch.no_grad():
-        correct = sum((model(x).argmax(1) == y).sum().item() for x, y in batches)
+        correct = sum((model(x).argmax(1) == y).sum().item() for x, y in batches)  # equivalent: under no_grad the count holds no graph either
     assert report.ok and report.problems == [], report
 
     model.eval()
@@ -349,8 +350,12 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
 
     model.train()
     with audit_evaluation(model) as report, torch.no_grad():
-        correct = sum((model(x).argmax(1) == y).sum().item() for x, y in batches)
+        correct = sum((model(x).argmax(1) == y).sum().item() for x, y in batches)  # equivalent: under no_grad the count holds no graph either
     assert report.codes == {"training-mode", "running-stats-updated"}, report
+
+    with audit_evaluation(model) as report, torch.no_grad():  # no forward pass
+        model[0].weight.add_(1.0)  # a parameter changed in place
+    assert report.codes == {"parameters-changed"}, report
 
     # claim: audit.restores-hooks
     from torch.nn.modules import module as module_hooks
@@ -376,7 +381,7 @@ if __name__ == "__main__":  # the file's self-test: `python eval_audit.py`
     assert report.finished and report.codes == {"graph-recorded", "graph-kept-alive"}, report
     assert "the block raised" in report.problems[-1].message
     out = broken[0](batches[0][0])  # no saved-tensor hook left: registering one on a saved tensor works
-    out.grad_fn._raw_saved_mat1.register_hooks(lambda t: t.detach(), lambda t: t)
+    out.grad_fn._raw_saved_mat1.register_hooks(lambda t: t.detach(), lambda t: t)  # equivalent: the hook's return is never compared
 
     # claim: audit.not-a-module
     try:

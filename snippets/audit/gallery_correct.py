@@ -29,8 +29,8 @@ with audit_evaluation(model) as report, torch.no_grad():  # the usual loop
     correct, total_loss, outputs = 0, 0.0, []
     for x, y in batches:
         logits = model(x)
-        total_loss += nn.functional.cross_entropy(logits, y).item()
-        correct += (logits.argmax(1) == y).sum().item()
+        total_loss += nn.functional.cross_entropy(logits, y).item()  # equivalent: under no_grad a tensor sum holds no graph either
+        correct += (logits.argmax(1) == y).sum().item()  # equivalent: under no_grad a tensor count holds no graph either
         outputs.append(logits)  # no graph behind them: keeping them is fine
 print(report)
 #> no problem found
@@ -49,7 +49,7 @@ model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropou
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 
 model.eval()  # before the inference_mode loop
-with audit_evaluation(model) as report, torch.inference_mode():
+with audit_evaluation(model) as report, torch.inference_mode():  # equivalent: a no_grad loop is correct too: the audit is silent for both
     outputs = [model(x) for x, _ in batches]
 print(report)
 #> no problem found
@@ -71,7 +71,7 @@ batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 def evaluate(model, batches):
     model.eval()
     losses = [nn.functional.cross_entropy(model(x), y) for x, y in batches]
-    return torch.stack(losses).mean().item()
+    return torch.stack(losses).mean().item()  # equivalent: under no_grad the mean holds no graph either
 
 
 with audit_evaluation(model) as report:
@@ -97,7 +97,7 @@ batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 @torch.no_grad()  # in each worker thread
 def count_correct(batch):
     x, y = batch
-    return (model(x).argmax(1) == y).sum().item()
+    return (model(x).argmax(1) == y).sum().item()  # equivalent: under no_grad the count holds no graph either
 
 
 model.eval()

@@ -56,7 +56,7 @@ model.eval()
 with audit_evaluation(model) as report:  # no no_grad
     correct = 0
     for x, y in batches:
-        correct += (model(x).argmax(1) == y).sum().item()
+        correct += (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 print(report)
 #> graph-recorded: a forward pass of the model (Sequential) recorded an autograd graph (5 calls, thread MainThread)
 # claim: audit.fault-no-no-grad
@@ -122,7 +122,7 @@ batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 with audit_evaluation(model) as report, torch.no_grad():  # no eval() before
     correct = 0
     for x, y in batches:
-        correct += (model(x).argmax(1) == y).sum().item()
+        correct += (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 print(report)
 #> training-mode: submodule '1' (BatchNorm1d) ran in training mode (5 calls, thread MainThread)
 #> training-mode: submodule '3' (Dropout) ran in training mode (5 calls, thread MainThread)
@@ -146,7 +146,7 @@ model.eval()
 with audit_evaluation(model) as report, torch.no_grad():
     correct = 0
     for x, y in batches:
-        correct += (model(x).argmax(1) == y).sum().item()
+        correct += (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
         model.train()  # e.g. a callback that puts the model back in training mode
 print(report)
 #> training-mode: submodule '1' (BatchNorm1d) ran in training mode (4 calls, thread MainThread)
@@ -171,12 +171,12 @@ import threading
 
 def worker():
     for x, y in batches:
-        results.append((model(x).argmax(1) == y).sum().item())
+        results.append((model(x).argmax(1) == y).sum().item())  # equivalent: argmax and == record nothing: a tensor count holds no graph
 
 
 model.eval()
 results = []
-with audit_evaluation(model) as report, torch.no_grad():
+with audit_evaluation(model) as report, torch.no_grad():  # equivalent: the worker does not inherit the main thread's mode: that is the fault
     thread = threading.Thread(target=worker, name="eval-worker")
     thread.start()
     thread.join()
@@ -201,11 +201,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 def count_correct(batch):
     x, y = batch
-    return (model(x).argmax(1) == y).sum().item()
+    return (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 
 
 model.eval()
-torch.set_grad_enabled(False)  # off in the main thread only
+torch.set_grad_enabled(False)  # equivalent: pool threads never inherit it (off in the main thread only)
 with audit_evaluation(model) as report, ThreadPoolExecutor(2, thread_name_prefix="pool") as pool:
     correct = sum(pool.map(count_correct, batches))
 torch.set_grad_enabled(True)
@@ -261,10 +261,11 @@ torch.manual_seed(0)
 model = Net()
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 model.eval()
+assert not model.training  # the model itself is in eval mode
 with audit_evaluation(model) as report, torch.no_grad():
     correct = 0
     for x, y in batches:
-        correct += (model(x).argmax(1) == y).sum().item()
+        correct += (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 print(report)
 #> training-mode: Dropout in the plain list 'dropouts' of the model (Net) (not a registered submodule) ran in training mode (5 calls, thread MainThread)
 # claim: audit.fault-dropout-in-list
@@ -283,10 +284,10 @@ model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropou
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 
 model.train()  # left in training mode
-with audit_evaluation(model) as report, torch.inference_mode():
+with audit_evaluation(model) as report, torch.inference_mode():  # equivalent: no_grad does not stop batch norm's updates either
     correct = 0
     for x, y in batches:
-        correct += (model(x).argmax(1) == y).sum().item()
+        correct += (model(x).argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 print(sorted(report.codes))
 #> ['running-stats-updated', 'training-mode']
 # claim: audit.fault-batchnorm-inference-mode
@@ -304,12 +305,12 @@ model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropou
 batches = [(torch.randn(8, 8), torch.randint(0, 3, (8,))) for _ in range(5)]
 
 model.eval()
-with audit_evaluation(model) as report, torch.no_grad():
+with audit_evaluation(model) as report, torch.no_grad():  # equivalent: enable_grad records whatever the outer mode is
     correct = 0
     for x, y in batches:
         with torch.enable_grad():  # e.g. inside a helper of a library
             logits = model(x)
-        correct += (logits.argmax(1) == y).sum().item()
+        correct += (logits.argmax(1) == y).sum().item()  # equivalent: argmax and == record nothing: a tensor count holds no graph
 print(sorted(report.codes))
 #> ['graph-kept-alive', 'graph-recorded']
 # claim: audit.fault-enable-grad

@@ -100,17 +100,18 @@ x = torch.randn(3, 4)
 
 with torch.autocast("cpu", dtype=torch.bfloat16):
     model(x).float().sum().backward()  # a fresh region
-expected = model.weight.grad.clone()
+expected = model.weight.grad.clone()  # equivalent: zero_grad() sets grad to None, never overwrites it
 model.zero_grad()
 
 with torch.autocast("cpu", dtype=torch.bfloat16):  # the same region for both passes
     with torch.no_grad():
-        model(x)  # evaluation pass in the same region
+        evaluation = model(x)  # evaluation pass in the same region
     loss = model(x).float().sum()
     loss.backward()
 
 print(model.weight.grad is not None)
 #> True
+assert evaluation.grad_fn is None  # the evaluation pass recorded nothing
 assert model.weight.grad is not None
 assert torch.equal(model.weight.grad, expected)
 # --8<-- [end:mixed]

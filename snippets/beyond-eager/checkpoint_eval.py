@@ -40,7 +40,7 @@ saved_bytes = 0
 def pack(t):
     global saved_bytes
     saved_bytes += t.untyped_storage().nbytes()
-    return t.detach()  # detach: the hook must not reference its input
+    return t.detach()  # equivalent: the hook's return is never compared (detach: the hook must not reference its input)
 
 
 def run(fn):
@@ -98,7 +98,7 @@ def reentrant():
     )
 
 
-with torch.no_grad():
+with torch.no_grad():  # equivalent: it warns the same in grad mode (below)
     _, messages = warnings_of(reentrant)
 print(messages)
 #> ['None of the inputs have requires_grad=True. Gradients will be None']
@@ -107,7 +107,7 @@ assert messages == ["None of the inputs have requires_grad=True. Gradients will 
 out, messages = warnings_of(reentrant)  # grad mode
 assert len(messages) == 1 and out.grad_fn is None  # the parameters would get no gradient
 
-with torch.no_grad():
+with torch.no_grad():  # equivalent: it does not warn in grad mode either (below)
     _, messages = warnings_of(lambda: checkpoint(block, x, use_reentrant=False))
 assert messages == []
 out, messages = warnings_of(lambda: checkpoint(block, x, use_reentrant=False))
@@ -125,7 +125,7 @@ torch.manual_seed(0)
 block = torch.nn.Linear(8, 8)
 x = torch.randn(4, 8)
 
-with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+with torch.no_grad(), warnings.catch_warnings(record=True) as caught:  # equivalent: the warnings do not depend on the grad mode
     warnings.simplefilter("always")
     out = checkpoint(block, x)  # use_reentrant omitted
 messages = [str(w.message) for w in caught]

@@ -59,7 +59,7 @@ assert out_inference.grad_fn is None and out_inference.is_inference()
 assert out_grad.grad_fn is not None
 
 out_grad.sum().backward()
-compiled_grads = [p.grad.clone() for p in model.parameters()]
+compiled_grads = [p.grad.clone() for p in model.parameters()]  # equivalent: zero_grad() sets grads to None
 model.zero_grad()
 model(x).sum().backward()  # the same pass, eager
 assert all(torch.allclose(a, p.grad) for a, p in zip(compiled_grads, model.parameters(), strict=True))
@@ -99,14 +99,15 @@ print(len(calls))
 assert len(calls) == 3
 
 for _ in range(3):  # an evaluation loop inside training: modes alternate
-    compiled(x)
+    grad_out = compiled(x)
     with torch.no_grad():
-        compiled(x)
+        no_grad_out = compiled(x)
     with torch.inference_mode():
-        compiled(x)
+        inference_out = compiled(x)
 print(len(calls))
 #> 3
 assert len(calls) == 3  # every mode reuses its graph
+assert grad_out.grad_fn is not None and no_grad_out.grad_fn is None and inference_out.is_inference()  # all three ran
 # --8<-- [end:recompiles]
 
 # claim: beyond-eager.compile-inner-no-grad

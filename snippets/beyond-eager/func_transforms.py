@@ -14,7 +14,7 @@ Claims:
 
 Counter-cases:
     beyond-eager.func-grad-ignores-outer-modes: `with torch.no_grad():  # the inner block` -> `with torch.enable_grad():`
-    beyond-eager.forward-ad-stopped-by-inference-mode-only: `with torch.no_grad():  # around forward AD` -> `with torch.inference_mode():`
+    beyond-eager.forward-ad-stopped-by-inference-mode-only: `tangent_no_grad = tangent_of_sin(x)` -> `with torch.inference_mode(): tangent_no_grad = tangent_of_sin(x)`
 
 Torch: >=2.13
 """
@@ -35,17 +35,22 @@ def f(x):
 
 
 expected = 2 * x.sin() * x.cos()
+around = []  # the modes around each call
 with torch.no_grad():
     under_no_grad = grad(f)(x)
+    around.append((torch.is_grad_enabled(), torch.is_inference_mode_enabled()))
 with torch.inference_mode():
     under_inference = grad(f)(x)
-print(modes_seen)
-#> [(True, False), (True, False)]
+    around.append((torch.is_grad_enabled(), torch.is_inference_mode_enabled()))
+print(modes_seen, around)
+#> [(True, False), (True, False)] [(False, False), (False, True)]
+assert around == [(False, False), (False, True)]  # no_grad, then inference_mode around the calls
 assert modes_seen == [(True, False), (True, False)]  # grad on, inference mode off inside f
 assert torch.allclose(under_no_grad, expected) and torch.allclose(under_inference, expected)
 
 with torch.no_grad():  # the reverse-mode API is stopped
-    x_leaf = x.clone().requires_grad_()
+    x_leaf = torch.randn(3, requires_grad=True)
+    assert x_leaf.requires_grad  # the input requires grad: the block is what stops the graph
     try:
         torch.autograd.grad(f(x_leaf), x_leaf)
     except RuntimeError as error:
@@ -79,7 +84,7 @@ def tangent_of_sin(x):
         return fwAD.unpack_dual(dual.sin()).tangent
 
 
-with torch.no_grad():  # around forward AD
+with torch.no_grad():  # equivalent: no_grad does not stop forward AD (around forward AD)
     tangent_no_grad = tangent_of_sin(x)
 with torch.inference_mode():
     tangent_inference = tangent_of_sin(x)

@@ -46,6 +46,7 @@ w = torch.ones(3, requires_grad=True)
 print(double(w).requires_grad)
 #> False
 assert not double(w).requires_grad and double(w).grad_fn is None
+assert (w * 2).requires_grad  # the same product outside the scripted block records
 # --8<-- [end:block]
 
 # claim: beyond-eager.torchscript-drops-no-grad-decorator

@@ -83,7 +83,7 @@ for context in (torch.enable_grad, torch.no_grad):
 bn.eval()
 assert bn(one).shape == (1, 4)  # running statistics need no batch
 
-untracked = nn.BatchNorm1d(4, track_running_stats=False).eval()
+untracked = nn.BatchNorm1d(4, track_running_stats=False).eval()  # equivalent: without running stats both modes use batch statistics
 try:
     untracked(one)  # no running statistics: batch statistics even in eval()
     raise AssertionError("one value per channel accepted without running stats")

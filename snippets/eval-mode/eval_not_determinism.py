@@ -31,6 +31,7 @@ model = NoisyEncoder()
 x = torch.randn(2, 4)
 rng = torch.get_rng_state()
 model.eval()
+assert not model.training  # in eval mode from here on
 assert torch.equal(torch.get_rng_state(), rng)  # eval() did not touch the generator
 
 torch.use_deterministic_algorithms(True)  # repeatable kernels, not repeated random draws

@@ -20,18 +20,17 @@ x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
 
 def validate(model):
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad():  # equivalent: grad mode is restored on return: only the eval() flag outlives validate()
         return model(x).argmax(1)
 
 
 validate(model)
 # next training step, without model.train():
-stats = model[1].running_mean.clone()
 loss = nn.functional.cross_entropy(model(x), y)
 loss.backward()  # no error: the mistake is silent
 assert not model.training
 assert torch.equal(model(x), model(x))  # dropout is off
-assert torch.equal(model[1].running_mean, stats)  # BatchNorm stats frozen
+assert torch.equal(model[1].running_mean, torch.zeros(8))  # BatchNorm stats frozen at their initial zeros
 # --8<-- [end:forgot]
 
 # --8<-- [start:fixed]
@@ -44,8 +43,8 @@ x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
 
 
 def validate(model):
-    model.eval()
-    with torch.no_grad():
+    model.eval()  # equivalent: model.train() follows: this flag is overwritten
+    with torch.no_grad():  # equivalent: grad mode is restored on return
         return model(x).argmax(1)
 
 

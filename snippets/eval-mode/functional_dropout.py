@@ -27,6 +27,7 @@ class Buggy(nn.Module):
 
 torch.manual_seed(0)
 model = Buggy().eval()
+assert not model.training  # eval() did switch the module's flag off
 x = torch.randn(8, 4)
 assert not torch.equal(model(x), model(x))  # still random after eval()
 assert (model(x) == 0).any()  # units are still zeroed

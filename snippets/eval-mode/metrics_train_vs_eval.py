@@ -57,7 +57,7 @@ with torch.no_grad():
 
 assert logits_grad.grad_fn is not None and logits_nograd.grad_fn is None
 assert torch.equal(logits_grad.detach(), logits_nograd)  # bit-identical
-m_grad = metrics(logits_grad.detach(), y_val)
+m_grad = metrics(logits_grad.detach(), y_val)  # equivalent: metrics start with argmax, which records nothing
 m_nograd = metrics(logits_nograd, y_val)
 for name in m_grad:
     assert torch.equal(m_grad[name], m_nograd[name]), name
@@ -99,16 +99,17 @@ def metrics(logits, target, num_classes=3):
 
 
 model.eval()
-with torch.no_grad():
+with torch.no_grad():  # equivalent: grad mode changes no value (first section)
     pred_eval = model(x_val).argmax(dim=1)
     m_eval = metrics(model(x_val), y_val)
+    assert torch.equal(model(x_val), model(x_val))  # eval mode: no dropout draw, repeatable
 
 bn = model[1]
 for seed in range(5):  # not a lucky draw: every dropout seed tried differs
     stats_before = bn.running_mean.clone()
     model.train()  # Dropout active, BatchNorm uses batch statistics
     torch.manual_seed(seed)
-    with torch.no_grad():
+    with torch.no_grad():  # equivalent: grad mode changes no value (first section)
         logits_train = model(x_val)
     pred_train = logits_train.argmax(dim=1)
     assert (pred_train != pred_eval).sum() >= 20  # at least 10% of 200 samples

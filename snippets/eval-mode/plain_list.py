@@ -34,6 +34,7 @@ model = Net().eval()
 x = torch.randn(8, 4)
 print(len(list(model.parameters())), [block.training for block in model.blocks])
 #> 0 [True, True]
+assert not model.training  # the model itself is in eval mode
 assert model.blocks[1].training  # eval() did not reach the Dropout
 assert not torch.equal(model(x), model(x))  # it still drops
 assert list(model.parameters()) == []  # an optimizer would get no parameters

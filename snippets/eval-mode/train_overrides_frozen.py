@@ -22,7 +22,8 @@ model = nn.Sequential()
 model.backbone = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))  # pretrained, to stay frozen
 model.head = nn.Linear(8, 2)
 model.backbone.eval()  # keep its BatchNorm statistics fixed
-model.backbone.requires_grad_(False)
+model.backbone.requires_grad_(False)  # equivalent: BatchNorm statistics follow the mode, not requires_grad
+assert not model.backbone[1].training  # in eval mode, until...
 
 model.train()  # the usual call at the start of each epoch
 print(model.backbone.training, model.backbone[1].training)
@@ -41,14 +42,13 @@ torch.manual_seed(0)
 model = nn.Sequential()
 model.backbone = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))  # pretrained, to stay frozen
 model.head = nn.Linear(8, 2)
-model.backbone.requires_grad_(False)
+model.backbone.requires_grad_(False)  # equivalent: BatchNorm statistics follow the mode, not requires_grad
 
 model.train()  # the usual call at the start of each epoch
 model.backbone.eval()  # again, after model.train()
-before = model.backbone[1].running_mean.clone()
 model(torch.randn(16, 4))
 assert model.head.training and not model.backbone[1].training
-assert torch.equal(model.backbone[1].running_mean, before)  # statistics stay fixed
+assert torch.equal(model.backbone[1].running_mean, torch.zeros(8))  # statistics stay at their initial zeros
 # --8<-- [end:reapply]
 
 # --8<-- [start:override]
@@ -61,7 +61,7 @@ class Classifier(nn.Module):
         super().__init__()
         self.backbone = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))  # pretrained, to stay frozen
         self.head = nn.Linear(8, 2)
-        self.backbone.requires_grad_(False)
+        self.backbone.requires_grad_(False)  # equivalent: BatchNorm statistics follow the mode, not requires_grad
 
     def train(self, mode=True):
         super().train(mode)  # sets every submodule, the backbone too
@@ -75,8 +75,7 @@ class Classifier(nn.Module):
 torch.manual_seed(0)
 model = Classifier()
 model.train()
-before = model.backbone[1].running_mean.clone()
 model(torch.randn(16, 4))
 assert model.training and model.head.training and not model.backbone[1].training
-assert torch.equal(model.backbone[1].running_mean, before)  # statistics stay fixed
+assert torch.equal(model.backbone[1].running_mean, torch.zeros(8))  # statistics stay at their initial zeros
 # --8<-- [end:override]

@@ -42,7 +42,7 @@ for module_mode in ("train", "eval"):
                 out = model(x)
         cells[module_mode, grad_mode] = {
             "graph": out.grad_fn is not None,
-            "out": out.detach(),
+            "out": out,
             "stats_moved": not torch.equal(model[1].running_mean, before),
         }
 

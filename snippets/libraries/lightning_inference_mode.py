@@ -107,7 +107,7 @@ class InputGradient(L.LightningModule):
     def validation_step(self, batch, batch_idx):
         (x,) = batch
         with torch.enable_grad():
-            x = x.clone().requires_grad_()
+            x = x.clone().requires_grad_()  # equivalent: the batch is a leaf: requires_grad_() works on it too; the copy leaves it untouched
             score = self.layer(x).sum()
             self.seen.append((torch.is_inference_mode_enabled(), torch.is_grad_enabled(), x.requires_grad, score.requires_grad))
             (gradient,) = torch.autograd.grad(score, x)
@@ -160,7 +160,7 @@ class NoGradProbe(L.LightningModule):
         out = self.layer(x)
         self.seen.append((torch.is_inference_mode_enabled(), torch.is_grad_enabled(), out.is_inference(), out.grad_fn))
         with torch.enable_grad():  # inside the no_grad step
-            x = x.clone().requires_grad_()
+            x = x.clone().requires_grad_()  # equivalent: the batch is a leaf: requires_grad_() works on it too; the copy leaves it untouched
             score = self.layer(x).sum()
             self.seen.append(torch.autograd.grad(score, x)[0] if score.requires_grad else None)
 
@@ -184,7 +184,7 @@ assert not inference_tensor and grad_fn is None
 assert gradient is not None
 print(gradient[0])
 #> tensor([-0.6160,  0.1996, -0.1262, -0.2259])
-column_sums = model.layer.weight.detach().sum(dim=0)
+column_sums = model.layer.weight.detach().sum(dim=0)  # equivalent: only values are compared; detach() keeps grad_fn out of the print
 print(column_sums)
 #> tensor([-0.6160,  0.1996, -0.1262, -0.2259])
 assert gradient.shape == (8, 4)

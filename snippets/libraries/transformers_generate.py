@@ -36,7 +36,7 @@ from transformers import GPT2Config, GPT2LMHeadModel
 
 torch.manual_seed(0)
 config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32, bos_token_id=1, eos_token_id=2)
-model = GPT2LMHeadModel(config).eval()
+model = GPT2LMHeadModel(config).eval()  # equivalent: generate's grad mode does not depend on the module mode
 ids = torch.tensor([[5, 6, 7]])
 settings = dict(attention_mask=torch.ones_like(ids), max_new_tokens=3, do_sample=False, pad_token_id=0)
 settings.update(return_dict_in_generate=True, output_logits=True)
@@ -58,7 +58,7 @@ assert len(seen) == 3 and all(not grad and grad_fn is None for grad, grad_fn in 
 assert all(step.grad_fn is None for step in out.logits)
 
 seen.clear()
-with torch.enable_grad():
+with torch.enable_grad():  # equivalent: generate turns grad mode off whatever mode surrounds it
     model.generate(ids, **settings)  # inside enable_grad
 print(seen)
 #> [(False, None), (False, None), (False, None)]
@@ -77,7 +77,7 @@ from transformers import GPT2Config, GPT2LMHeadModel
 
 torch.manual_seed(0)
 config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32, bos_token_id=1, eos_token_id=2)
-model = GPT2LMHeadModel(config).eval()
+model = GPT2LMHeadModel(config).eval()  # equivalent: recording a graph does not depend on the module mode
 ids = torch.tensor([[5, 6, 7]])
 
 logits = model(ids).logits  # direct call
@@ -102,7 +102,7 @@ config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=3
 model = GPT2LMHeadModel(config)  # from a config
 ids = torch.tensor([[5, 6, 7]])
 
-with torch.no_grad():
+with torch.no_grad():  # equivalent: grad mode changes no value; only the module mode does
     first, second = model(ids).logits, model(ids).logits
 print(model.training, torch.equal(first, second))
 #> True False
@@ -114,7 +114,7 @@ with tempfile.TemporaryDirectory() as folder:
     model.save_pretrained(folder)
     loaded = GPT2LMHeadModel.from_pretrained(folder)
 
-with torch.no_grad():
+with torch.no_grad():  # equivalent: grad mode changes no value; only the module mode does
     first, second = loaded(ids).logits, loaded(ids).logits
     reference = model.eval()(ids).logits
 print(loaded.training, torch.equal(first, second), torch.equal(first, reference))

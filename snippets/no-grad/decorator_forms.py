@@ -36,7 +36,7 @@ def bare(x):
 
 
 for fn in (with_parens, bare):
-    with torch.enable_grad():
+    with torch.enable_grad():  # equivalent: grad mode is already on at top level
         enabled_inside, out = fn(w)
         assert torch.is_grad_enabled()  # the caller's mode is back after the call
     print(fn.__name__, repr(fn.__doc__), enabled_inside, out.grad_fn)
@@ -65,7 +65,7 @@ def frozen(x):
 
 
 assert torch.is_grad_enabled()  # decorating did not switch grad mode off
-with torch.enable_grad():
+with torch.enable_grad():  # equivalent: grad mode is already on at top level
     enabled_inside, out = frozen(w)
     assert torch.is_grad_enabled()  # the caller's mode is back after the call
 print(frozen.__name__, repr(frozen.__doc__), enabled_inside, out.grad_fn)

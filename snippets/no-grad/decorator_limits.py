@@ -21,7 +21,7 @@ import torch
 w = torch.tensor([1.0], requires_grad=True)
 
 
-@torch.no_grad()
+@torch.no_grad()  # equivalent: it does not reach the body: that is the claim
 async def predict(x):
     return torch.is_grad_enabled(), x * w
 

@@ -8,7 +8,7 @@ Claims:
 
 Counter-cases:
     no-grad.sets-grad-mode: `with torch.no_grad():  # enter` -> `with torch.enable_grad():  # enter`
-    no-grad.sets-grad-mode: `with torch.no_grad():  # the inner block` -> `for _ in [torch.set_grad_enabled(True)]:  # the inner block`
+    no-grad.sets-grad-mode: `with torch.no_grad():  # equivalent: the flag is False without it too; the assert checks its exit (the inner block)` -> `for _ in [torch.set_grad_enabled(True)]:  # the inner block`
     no-grad.sets-grad-mode: `with torch.no_grad():  # the block that raises` -> `for _ in [torch.set_grad_enabled(False)]:  # the block that raises`
 """
 
@@ -29,7 +29,7 @@ assert torch.is_grad_enabled()  # back on exit
 import torch
 
 with torch.no_grad():
-    with torch.no_grad():  # the inner block
+    with torch.no_grad():  # equivalent: the flag is False without it too; the assert checks its exit (the inner block)
         pass
     print(torch.is_grad_enabled())
     #> False

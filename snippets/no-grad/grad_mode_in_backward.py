@@ -37,7 +37,7 @@ w = torch.tensor([1.0, 2.0], requires_grad=True)
 y = w * 3
 y.register_hook(lambda grad: modes.append(("tensor hook", torch.is_grad_enabled())))
 loss = Square.apply(y).sum()
-with torch.enable_grad():
+with torch.enable_grad():  # equivalent: grad mode is already on at top level
     assert torch.is_grad_enabled()  # the caller: grad mode on
     loss.backward()  # create_graph=False, the default
 print(modes)

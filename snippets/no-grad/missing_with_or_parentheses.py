@@ -12,7 +12,7 @@ Claims:
 
 Counter-cases:
     no-grad.with-without-parentheses-raises: `with torch.no_grad:  # the class itself` -> `with torch.no_grad():  # the class itself`
-    no-grad.bare-call-does-nothing: `torch.no_grad()  # a statement, not a with block` -> `torch.set_grad_enabled(False)  # a statement, not a with block`
+    no-grad.bare-call-does-nothing: `torch.no_grad()  # equivalent: the bare call does nothing, the claim (a statement, not a with block)` -> `torch.set_grad_enabled(False)  # a statement, not a with block`
 """
 
 # --8<-- [start:with-class]
@@ -44,7 +44,7 @@ import torch
 
 # claim: no-grad.bare-call-does-nothing
 w = torch.tensor([1.0, 2.0], requires_grad=True)
-torch.no_grad()  # a statement, not a with block
+torch.no_grad()  # equivalent: the bare call does nothing, the claim (a statement, not a with block)
 y = w * 2
 print(torch.is_grad_enabled(), type(y.grad_fn).__name__)
 #> True MulBackward0

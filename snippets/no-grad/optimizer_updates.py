@@ -25,7 +25,7 @@ model = torch.nn.Linear(2, 1)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 model(torch.ones(1, 2)).sum().backward()  # fills .grad
 
-before = model.weight.detach().clone()
+before = model.weight.detach().clone()  # equivalent: only values are compared; detach() keeps the copy out of the graph
 with torch.no_grad():
     optimizer.step()  # inside no_grad
     assert not torch.is_grad_enabled()
@@ -56,7 +56,7 @@ except RuntimeError as error:
     #> a leaf Variable that requires grad is being used in an in-place operation.
     assert str(error) == "a leaf Variable that requires grad is being used in an in-place operation."
 
-before = model.weight.detach().clone()
+before = model.weight.detach().clone()  # equivalent: only values are compared; detach() keeps the copy out of the graph
 optimizer.step()  # grad mode too, yet it works: step() disables grad itself
 assert not torch.equal(model.weight, before)
 assert model.weight.is_leaf and model.weight.grad_fn is None

@@ -389,6 +389,13 @@ def _child(
     from harness import patches
 
     patches.ensure()
+    if source is not None:
+        # What runs is `source`, not the file on disk: code that reads its own source back
+        # (`torch.jit.script` compiles a function from `inspect.getsource`) must see this text,
+        # or a mutant's change is silently undone there. An entry with no mtime stays cached.
+        import linecache
+
+        linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
     try:
         code = _compile(Path(path), source)
         namespace = {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__, asserts.NAME: record}
