@@ -78,6 +78,7 @@ STATIC = {
         "from torch import Tensor\nTensor.__eq__ = lambda *a: True  # <- here\n",
         "changes `Tensor.__eq__`",
     ),
+    "replace-environ": ("import os\nos.environ = {}  # <- here\n", "changes `os.environ`"),
     "patch-builtins": ("import builtins\nbuiltins.len = lambda x: 3  # <- here\n", "changes `builtins.len`"),
     "patch-math": ("import math\nmath.isclose = lambda *a, **k: True  # <- here\n", "changes `math.isclose`"),
     "patch-numpy": ("import numpy as np\nnp.allclose = lambda *a, **k: True  # <- here\n", "changes `np.allclose`"),
@@ -141,6 +142,9 @@ def test_static_rule_names_the_line(name):
         "import torch\nx = torch.ones(2)\nx.requires_grad = True\nassert x.grad is None\n",
         "import gc\ngc.collect()\nassert gc.isenabled()\n",
         "import re\npattern = re.compile('a')\nassert pattern.match('a')\n",
+        # settings for the snippet's own process: an environment variable, a matplotlib rcParam
+        "import os\nos.environ['HF_HUB_OFFLINE'] = '1'\nassert os.environ['HF_HUB_OFFLINE'] == '1'\n",
+        "import matplotlib.pyplot as plt\nplt.rcParams['svg.hashsalt'] = 'x'\nassert plt.rcParams['svg.hashsalt']\n",
     ],
 )
 def test_ordinary_code_passes_the_rules(source):

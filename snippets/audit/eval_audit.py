@@ -124,7 +124,7 @@ def _unregistered(model, labels) -> dict:
     """Modules held in plain lists, tuples or dicts of the model's modules: eval() does not reach them."""
     found = {}
     for owner in list(model.modules()):
-        for attr, value in vars(owner).items():
+        for attr, value in owner.__dict__.items():
             items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
             for item in items:
                 if not isinstance(item, nn.Module) or id(item) in labels:

@@ -30,7 +30,6 @@ Timeout: 120
 # claim: libraries.lightning-default-inference-mode
 # --8<-- [start:default]
 # Requires: pip install lightning
-import inspect
 import tempfile
 
 import lightning as L
@@ -82,9 +81,11 @@ for stage, inference_mode, grad_mode, inference_tensor, grad_fn in model.seen:
     assert inference_mode and not grad_mode, stage
     assert inference_tensor and grad_fn is None, stage
 
-print(inspect.signature(L.Trainer).parameters["inference_mode"])
-#> inference_mode: bool = True
-assert inspect.signature(L.Trainer).parameters["inference_mode"].default is True
+# The default of Trainer's keyword-only argument (its __init__ is wrapped by a decorator).
+default = L.Trainer.__init__.__wrapped__.__kwdefaults__["inference_mode"]
+print("inference_mode default:", default)
+#> inference_mode default: True
+assert default is True
 # --8<-- [end:default]
 
 # claim: libraries.lightning-enable-grad-cannot-undo

@@ -15,8 +15,8 @@ Claims:
         passes return the same logits, equal to the original model's after `eval()`.
 
 Counter-cases:
-    libraries.transformers-generate-records-nothing: `out = model.generate(ids, **settings)  # grad mode` -> `import inspect; out = inspect.unwrap(type(model).generate)(model, ids, **settings)`
-    libraries.transformers-generate-records-nothing: `model.generate(ids, **settings)  # inside enable_grad` -> `import inspect; inspect.unwrap(type(model).generate)(model, ids, **settings)`
+    libraries.transformers-generate-records-nothing: `out = model.generate(ids, **settings)  # grad mode` -> `out = type(model).generate.__wrapped__.__wrapped__.__wrapped__(model, ids, **settings)`
+    libraries.transformers-generate-records-nothing: `model.generate(ids, **settings)  # inside enable_grad` -> `type(model).generate.__wrapped__.__wrapped__.__wrapped__(model, ids, **settings)`
     libraries.transformers-forward-records-graph: `logits = model(ids).logits  # direct call` -> `logits = model(ids).logits.detach()`
     libraries.transformers-from-config-train-mode: `model = GPT2LMHeadModel(config)  # from a config` -> `model = GPT2LMHeadModel(config).eval()`
     libraries.transformers-from-pretrained-eval-mode: `loaded = GPT2LMHeadModel.from_pretrained(folder)` -> `loaded = GPT2LMHeadModel.from_pretrained(folder).train()`
@@ -33,7 +33,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # never reach the Hub: the model is built fr
 
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
+from transformers.utils import logging
 
+logging.disable_progress_bar()  # no loading progress bar (nor the thread tqdm starts for it)
 torch.manual_seed(0)
 config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32, bos_token_id=1, eos_token_id=2)
 model = GPT2LMHeadModel(config).eval()  # equivalent: generate's grad mode does not depend on the module mode
@@ -74,7 +76,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # never reach the Hub: the model is built fr
 
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
+from transformers.utils import logging
 
+logging.disable_progress_bar()  # no loading progress bar (nor the thread tqdm starts for it)
 torch.manual_seed(0)
 config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32, bos_token_id=1, eos_token_id=2)
 model = GPT2LMHeadModel(config).eval()  # equivalent: recording a graph does not depend on the module mode
@@ -96,7 +100,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # from_pretrained reads a local folder, neve
 
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
+from transformers.utils import logging
 
+logging.disable_progress_bar()  # no loading progress bar (nor the thread tqdm starts for it)
 torch.manual_seed(0)
 config = GPT2Config(n_layer=1, n_head=2, n_embd=16, vocab_size=50, n_positions=32, bos_token_id=1, eos_token_id=2)
 model = GPT2LMHeadModel(config)  # from a config

@@ -38,12 +38,26 @@ def ensure() -> None:
         SNAPSHOT = {name: dict(space) for name, space in _spaces().items()}
 
 
+def _installed_library(value) -> bool:
+    """A replacement made by an installed library other than torch, as importing it does for every
+    reader (Lightning wraps `torch.compile`): its code lives in site-packages, not in torch."""
+    import os
+
+    import torch
+
+    code = getattr(value, "__code__", None)
+    filename = os.path.realpath(code.co_filename) if code else ""
+    inside_torch = filename.startswith(os.path.dirname(os.path.realpath(torch.__file__)) + os.sep)
+    return ("site-packages" in filename or "dist-packages" in filename) and not inside_torch
+
+
 def changed() -> list[str]:
-    """`module.name` for every attribute replaced or deleted since the snapshot."""
+    """`module.name` for every attribute replaced or deleted since the snapshot (not by a library)."""
     ensure()
     found = []
     for name, space in _spaces().items():
         for key, value in SNAPSHOT[name].items():
-            if space.get(key, _MISSING) is not value:
+            now = space.get(key, _MISSING)
+            if now is not value and not _installed_library(now):
                 found.append(f"{name}.{key}")
     return found

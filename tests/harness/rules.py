@@ -27,6 +27,9 @@ import builtins
 import warnings
 
 SWALLOWING = {"AssertionError", "BaseException", "Exception"}
+# Settings a snippet may set for its own process (a forked child): an environment variable such as
+# HF_HUB_OFFLINE, a matplotlib rcParam. Item assignment into these is configuration, not patching.
+CONFIGURATION = {"environ", "rcParams"}
 FORBIDDEN_NAMES = {
     "exec": "runs code the engine cannot check",
     "eval": "runs code the engine cannot check",
@@ -118,6 +121,15 @@ def _syntax_warnings(path, source: str) -> list[tuple[int, str]]:
         except SyntaxWarning as exc:
             return [(getattr(exc, "lineno", None) or 1, f"compile-time warning is an error here: {exc}")]
     return []
+
+
+def _configuration(node: ast.AST) -> bool:
+    """`os.environ[...] = ...` or `plt.rcParams[...] = ...`: setting a value, not replacing code."""
+    return (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr in CONFIGURATION
+    )
 
 
 def _root(node: ast.AST) -> str | None:
@@ -221,6 +233,8 @@ def _check_node(node: ast.AST, tainted: set[str]) -> list[tuple[int, str]]:
         found = []
         for target in targets:
             for leaf in ast.walk(target):  # tuple unpacking: `torch.a, x = ...`
+                if _configuration(leaf):
+                    break
                 if isinstance(leaf, ast.Attribute | ast.Subscript) and _root(leaf) in tainted:
                     found.append((line, f"changes `{ast.unparse(leaf)}`: snippets must not patch modules they import"))
                     break
