@@ -126,9 +126,7 @@ def _syntax_warnings(path, source: str) -> list[tuple[int, str]]:
 def _configuration(node: ast.AST) -> bool:
     """`os.environ[...] = ...` or `plt.rcParams[...] = ...`: setting a value, not replacing code."""
     return (
-        isinstance(node, ast.Subscript)
-        and isinstance(node.value, ast.Attribute)
-        and node.value.attr in CONFIGURATION
+        isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr in CONFIGURATION
     )
 
 
