@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+import os
 import re
 from pathlib import Path
 
@@ -91,3 +92,15 @@ def test_downloads_are_served_byte_for_byte_and_linked(site):
         assert (site / uri).read_bytes() == (ROOT / source).read_bytes(), uri
     audit = (site / "audit" / "index.html").read_text(encoding="utf-8")
     assert 'href="../eval_audit.py"' in audit
+
+
+def test_proof_links_lead_to_the_served_source_line(site):
+    """The ledger's proof links work without a repository: the site serves each snippet, line by line."""
+    ledger = (site / "ledger" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="\.\./(source/[^"#]+)#(L-\d+)"', ledger)
+    assert links, "no proof link to a served snippet page"
+    for path, anchor in set(links):
+        page = (site / path / "index.html").read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in page, (path, anchor)
+    if not os.environ.get("REPO_URL"):
+        assert "github.com" not in ledger, "a repository link although none is configured"

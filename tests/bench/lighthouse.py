@@ -40,7 +40,7 @@ def pages(site: Path) -> list[str]:
     found = []
     for html in sorted(site.rglob("index.html")):
         rel = html.parent.relative_to(site).as_posix()
-        if not rel.startswith(("assets", "search")) and rel != "404":
+        if not rel.startswith(("assets", "search", "source")) and rel != "404":
             found.append("" if rel == "." else rel + "/")
     return found
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from harness import provenance, schema
+from harness import provenance, schema, sources
 from harness.claims import Reference
 from harness.snippet import Snippet
 
@@ -54,6 +54,8 @@ class Row:
     snippet_sha256: str = ""
     passed_elsewhere: list[str] = field(default_factory=list)  # "CPU, torch 2.14.1": other releases' runs
     releases: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # torch version -> (state, reason)
+    code_line: int = 1  # where the claim's code starts: its `# claim:` marker, else the first section
+    page_title: str = ""
 
     @property
     def verified(self) -> bool:
@@ -135,6 +137,7 @@ def _load(path: Path, published: bool, root: Path, snippets: list[Snippet], load
 
 def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: dict[str, dict | None]) -> Ledger:
     page_of = {r.claim: r.page.as_posix() for r in refs}
+    titles = {page: page_title(root / page) for page in set(page_of.values())}
     releases = _other_releases(results)
     rows = {}
     for snippet in snippets:
@@ -148,17 +151,39 @@ def build(root: Path, snippets: list[Snippet], refs: list[Reference], results: d
                 page_of.get(claim.id, ""),
                 snippet.torch,
                 snippet_sha256=provenance.text_sha256(snippet.source),
+                code_line=_code_line(snippet, claim.id),
+                page_title=titles.get(page_of.get(claim.id, ""), ""),
             )
             for platform in PLATFORMS:
                 row.status[platform] = _status(row, platform, results.get(platform))
             for run in releases:
                 row.releases[run["torch"]] = state = _status(row, run["platform"], run)
                 if state[0] == "passed":
-                    row.passed_elsewhere.append(f"{run['platform'].upper()}, torch {run['torch']}")
+                    row.passed_elsewhere.append(f"{run.get('platform', 'cpu').upper()}, torch {run['torch']}")
             rows[claim.id] = row
     order = sorted(rows.values(), key=lambda r: (r.page, r.id))
     runs = {p: (_header(r) if r else None) for p, r in results.items()}
     return Ledger({r.id: r for r in order}, runs, [_header(r) for r in releases])
+
+
+def page_title(path: Path) -> str:
+    """A page's title: its first Markdown heading (`# ...`, or `# # ...` in a percent notebook)."""
+    if not path.is_file():
+        return path.name
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if path.suffix == ".py" and line.startswith("# # "):
+            return line[4:].strip()
+        if path.suffix == ".md" and line.startswith("# "):
+            return line[2:].strip()
+    return path.name
+
+
+def _code_line(snippet: Snippet, claim_id: str) -> int:
+    marked = [line for line, claim in snippet.markers if claim == claim_id]
+    if marked:
+        return marked[0]
+    starts = sorted(start for start, _ in snippet.sections.values())
+    return starts[0] + 1 if starts else 1
 
 
 def _header(run: dict) -> dict:
@@ -322,7 +347,7 @@ def releases_sentence(data: Ledger) -> str:
     runs = [r for r in data.runs.values() if r] + data.releases
     if not runs:
         return "No run is recorded yet."
-    names = [f"{r['torch']} ({r['platform'].upper()})" for r in sorted(runs, key=lambda r: _release_key(r["torch"]))]
+    names = [f"{r['torch']} ({r.get('platform', 'cpu').upper()})" for r in sorted(runs, key=lambda r: _release_key(r["torch"]))]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     return f"Runs recorded on torch {listed}; a claim that holds on only some releases states its range."
 
@@ -357,7 +382,7 @@ def _range_note(row: Row) -> str:
 
 def _versions(data: Ledger) -> list[str]:
     recorded = [f"{p.upper()}: torch {run['torch']}" for p, run in data.runs.items() if run]
-    recorded += [f"{run['platform'].upper()}: torch {run['torch']} (`nox -s torch-versions`)" for run in data.releases]
+    recorded += [f"{run.get('platform', 'cpu').upper()}: torch {run['torch']} (`nox -s torch-versions`)" for run in data.releases]
     ranged = [r for r in data.claims.values() if r.torch_range]
     lines = [
         "## Versions",
@@ -439,12 +464,12 @@ def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
     def page(row: Row) -> str:
         name = row.page.removeprefix("docs/")
         url = "../" + re.sub(r"\.(md|py)$", "/", name).replace("index/", "") + f"#{row.id}"
-        return f'<td><a href="{url}">{name}</a></td>'
+        return f'<td><a href="{url}">{html.escape(row.page_title or name)}</a></td>'
 
     def proof(row: Row) -> str:
-        if not repo:
-            return f"<td>{row.snippet}</td>"
-        return f'<td><a href="{repo}/blob/main/{row.snippet}#L{row.line}"><code>{row.snippet}</code></a></td>'
+        # The site serves every snippet itself (harness.sources): the link works without a repository.
+        link = sources.href(row.snippet, row.code_line, "ledger/")
+        return f'<td><a href="{link}"><code>{row.snippet}</code></a></td>'
 
     def platform(name: str):
         def cell(row: Row) -> str:
@@ -475,7 +500,7 @@ def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
         ("Proof", proof),
         ("Shown able to fail", lambda row: counter_cases_cell(row, data)),
         *[(p.upper(), platform(p)) for p in PLATFORMS],
-        *[(f"torch {r['torch']} ({r['platform'].upper()})", release(r["torch"])) for r in data.releases],
+        *[(f"torch {r['torch']} ({r.get('platform', 'cpu').upper()})", release(r["torch"])) for r in data.releases],
         ("Verified", verified),
     ]
 

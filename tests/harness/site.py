@@ -20,12 +20,12 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # make `harness` importable
 
 from harness import claims as registry  # noqa: E402
-from harness import includes, ledger  # noqa: E402
+from harness import includes, ledger, sources  # noqa: E402
 from harness.describe import description  # noqa: E402
 from harness.reader_code import ReaderCodeExtension  # noqa: E402
 
@@ -57,6 +57,10 @@ def on_config(config):
     if errors:
         raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
     _STATE.update(data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
+    if _STATE["repo"]:  # repository links only where one is configured (REPO_URL, EDIT_URI)
+        config.extra["social"] = [
+            {"icon": "fontawesome/brands/github", "link": _STATE["repo"], "name": "Source, snippets and tests"}
+        ]
     # Engine markers out of the code readers see and copy; output blocks without a copy button.
     config.markdown_extensions.append(ReaderCodeExtension())
     return config
@@ -65,8 +69,23 @@ def on_config(config):
 def on_files(files, config):
     files.append(File.generated(config, "ledger.md", content=ledger.render_ledger(_STATE["data"], _STATE["repo"])))
     files.append(File.generated(config, "myths.md", content=ledger.render_myths(_STATE["myths"])))
-    # Helper files a page offers for download, served next to that page's folder, byte for byte.
+    # Every snippet's source, served as a page with line anchors: the proof links' target.
+    data = _STATE["data"]
+    explained: dict[str, dict[str, str]] = {}
+    for row in data.claims.values():
+        if row.page:
+            explained.setdefault(row.snippet, {})[row.page.removeprefix("docs/")] = row.page_title
     root = Path(config.config_file_path).resolve().parent
+    for snippet in sorted({row.snippet for row in data.claims.values()}):
+        text = (root / snippet).read_text(encoding="utf-8")
+        pages = sorted(explained.get(snippet, {}).items())
+        files.append(
+            File.generated(
+                config, sources.uri(snippet), content=sources.page(snippet, text, pages),
+                inclusion=InclusionLevel.NOT_IN_NAV,
+            )
+        )  # fmt: skip
+    # Helper files a page offers for download, served next to that page's folder, byte for byte.
     for uri, source in DOWNLOADS.items():
         if (root / source).is_file():  # a project without the page (the engine's test projects) has none
             files.append(File.generated(config, uri, content=(root / source).read_bytes()))
