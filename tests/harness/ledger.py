@@ -347,7 +347,10 @@ def releases_sentence(data: Ledger) -> str:
     runs = [r for r in data.runs.values() if r] + data.releases
     if not runs:
         return "No run is recorded yet."
-    names = [f"{r['torch']} ({r.get('platform', 'cpu').upper()})" for r in sorted(runs, key=lambda r: _release_key(r["torch"]))]
+    names = [
+        f"{r['torch']} ({r.get('platform', 'cpu').upper()})"
+        for r in sorted(runs, key=lambda r: _release_key(r["torch"]))
+    ]
     listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
     return f"Runs recorded on torch {listed}; a claim that holds on only some releases states its range."
 
@@ -382,7 +385,9 @@ def _range_note(row: Row) -> str:
 
 def _versions(data: Ledger) -> list[str]:
     recorded = [f"{p.upper()}: torch {run['torch']}" for p, run in data.runs.items() if run]
-    recorded += [f"{run.get('platform', 'cpu').upper()}: torch {run['torch']} (`nox -s torch-versions`)" for run in data.releases]
+    recorded += [
+        f"{run.get('platform', 'cpu').upper()}: torch {run['torch']} (`nox -s torch-versions`)" for run in data.releases
+    ]
     ranged = [r for r in data.claims.values() if r.torch_range]
     lines = [
         "## Versions",
