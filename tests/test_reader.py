@@ -223,3 +223,25 @@ def test_search_finds_api_names(browser, base_url):  # noqa: F811
             wrong.append(f"{query!r}: pages in order {found[:3]}, expected /{expected[0]} in the first {len(expected)}")
     page.close()
     assert wrong == [], "\n".join(wrong)
+
+
+def test_ledger_filters_by_page_and_status(browser, base_url):  # noqa: F811
+    page = browser.new_page()
+    page.goto(base_url + "ledger/", wait_until="networkidle")
+    rows = page.locator("table.ledger tbody tr")
+    total = rows.count()
+
+    def visible(attribute: str) -> list[str]:
+        return page.eval_on_selector_all(
+            "table.ledger tbody tr", f"rows => rows.filter(r => !r.hidden).map(r => r.dataset.{attribute})"
+        )
+
+    page.select_option("form.ledger-filter select[name=page]", "no-grad.md")
+    shown = visible("page")
+    assert 0 < len(shown) < total and set(shown) == {"no-grad.md"}
+    page.select_option("form.ledger-filter select[name=page]", "")
+    page.select_option("form.ledger-filter select[name=status]", "passed")
+    shown = visible("status")
+    assert 0 < len(shown) <= total and all("passed" in s.split() for s in shown)
+    assert page.input_value("form.ledger-filter select[name=status]") == "passed"
+    page.close()

@@ -104,3 +104,10 @@ def test_proof_links_lead_to_the_served_source_line(site):
         assert f'id="{anchor}"' in page, (path, anchor)
     if not os.environ.get("REPO_URL"):
         assert "github.com" not in ledger, "a repository link although none is configured"
+
+
+def test_ledger_collapses_a_platform_without_results_to_one_note(site):
+    ledger = (site / "ledger" / "index.html").read_text(encoding="utf-8")
+    cuda_recorded = (ROOT / "docs" / "results" / "cuda.json").is_file()
+    assert ("<th>CUDA</th>" in ledger) == cuda_recorded
+    assert ('class="ledger-note">No CUDA results are recorded yet' in ledger) != cuda_recorded

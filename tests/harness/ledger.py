@@ -435,15 +435,56 @@ def render_ledger(data: Ledger, repo: str) -> str:
             out.append(f"| {platform.upper()} | – | – | – | – | – | no results recorded yet |")
     out += ["", *_versions(data), "## Claims", "", f'<p class="ledger-counts">{counts_sentence(data)}</p>', ""]
     columns = claim_columns(repo, data)
+    platforms = _shown_platforms(data)
+    hidden = [p for p in PLATFORMS if p not in platforms]
+    if hidden:  # one note instead of a column that says "not recorded" on every row
+        needs = sum("cuda" in r.requires for r in data.claims.values())
+        out += [
+            f'<p class="ledger-note">No {", ".join(p.upper() for p in hidden)} results are recorded yet, so that '
+            f"column is left out; the {needs} claims that need CUDA are marked <em>not verified</em> until a GPU run "
+            "records them.</p>",
+            "",
+        ]
+        columns = [(h, c) for h, c in columns if h.lower() not in hidden]
+    out.append(filter_form(data, platforms))
     out.append(
         '<table class="ledger"><thead><tr>' + "".join(f"<th>{h}</th>" for h, _ in columns) + "</tr></thead><tbody>"
     )
     for row in data.claims.values():
         # data-label: the column's name, shown before each cell where a phone stacks them.
         cells = (cell(row).replace("<td", f'<td data-label="{h}"', 1) for h, cell in columns)
-        out.append("<tr>" + "".join(cells) + "</tr>")
+        states = {row.status[p][0] for p in platforms} | {s for s, _ in row.releases.values()}
+        if not row.verified:
+            states.add("not-verified")
+        page = html.escape(row.page.removeprefix("docs/"))
+        out.append(f'<tr data-page="{page}" data-status="{" ".join(sorted(states))}">' + "".join(cells) + "</tr>")
     out += ["</tbody></table>", ""]
     return "\n".join(out)
+
+
+def _shown_platforms(data: Ledger) -> list[str]:
+    """The platforms with a recorded run (CPU always: its column says why when nothing is recorded)."""
+    return [p for p in PLATFORMS if p == "cpu" or data.runs.get(p)]
+
+
+def filter_form(data: Ledger, platforms: list[str]) -> str:
+    """Filters by page and by status (docs/javascripts/ledger.js hides the other rows)."""
+    pages = sorted({(r.page.removeprefix("docs/"), r.page_title or r.page) for r in data.claims.values() if r.page})
+    states = sorted(
+        {r.status[p][0] for r in data.claims.values() for p in platforms}
+        | {s for r in data.claims.values() for s, _ in r.releases.values()}
+        | ({"not-verified"} if data.not_verified else set())
+    )
+    page_options = "".join(f'<option value="{html.escape(v)}">{html.escape(t)}</option>' for v, t in pages)
+    state_options = "".join(f'<option value="{s}">{s.replace("-", " ")}</option>' for s in states)
+    return (
+        '<form class="ledger-filter" hidden>'
+        '<label>Page <select name="page"><option value="">all pages</option>' + page_options + "</select></label> "
+        '<label>Status <select name="status"><option value="">any status</option>'
+        + state_options
+        + "</select></label> "
+        '<output name="shown" aria-live="polite"></output></form>\n'
+    )
 
 
 def counter_cases_cell(row: Row, data: Ledger, shown: int = 2) -> str:
