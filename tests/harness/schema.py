@@ -21,7 +21,12 @@ from harness.snippet import Snippet, SnippetError, _parse_header
 VERSION = 2
 STATES = ["passed", "failed", "skipped", "not-run"]
 # Top-level keys other checks add (harness.results.EXTRA): name -> JSON Schema of the value.
-EXTRA_KEYS: dict[str, dict] = {"copyable": {"type": "object"}, "copy_buttons": {"type": "object"}}
+EXTRA_KEYS: dict[str, dict] = {
+    "copyable": {"type": "object"},
+    "copy_buttons": {"type": "object"},
+    "mutants": {"type": "object"},  # harness.mutants: scores, survivors, counter-cases in words
+    "packages": {"type": "object"},  # harness.machine: versions of the libraries pages run (optional)
+}
 
 _SHA = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 _COMMIT = {"type": ["string", "null"], "pattern": "^[0-9a-f]{40}$"}
