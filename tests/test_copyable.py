@@ -150,6 +150,8 @@ def test_built_site_shows_no_engine_marker_and_no_copy_button_on_output(built_si
     code = re.compile(r"<code>(.*?)</code>", re.S)
     no_copy = 0
     for html_path in built_site.rglob("*.html"):
+        if html_path.relative_to(built_site).parts[0] == "source":
+            continue  # the snippet pages behind the proof links show each file as it is, markers included
         html = html_path.read_text(encoding="utf-8")
         shown = "".join(re.sub(r"<[^>]+>", "", c) for c in code.findall(html))
         assert not re.search(r"#\s*claim:|--8&lt;--", shown), html_path

@@ -327,6 +327,12 @@ def generate(snippet: Snippet, declared: list[counter.Declared]) -> list[Mutant]
 # ------------------------------------------------------------------ running them
 
 
+def _exit_anomaly(outcome) -> bool:
+    """The child sent its result but did not end cleanly: a fact about the process, not the code."""
+    message = outcome.message or ""
+    return outcome.status == "failed" and ("after its result" in message or "did not exit within" in message)
+
+
 def instrument(source: str) -> str:
     """The program with every assert recording that it ran, and a last line reporting which did.
 
@@ -490,6 +496,10 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
             outcome = sandbox.run(
                 snippet.path, timeout, root, source=instrument(mutant.source), threads=snippet.threads
             )
+            if _exit_anomaly(outcome):  # seen once in hundreds of runs on a loaded machine: run it again
+                outcome = sandbox.run(
+                    snippet.path, timeout, root, source=instrument(mutant.source), threads=snippet.threads
+                )
         except Exception as exc:  # noqa: BLE001 - a harness failure names the mutant
             raise HarnessCrash(
                 f"{rel}: mutant {mutant.description} (line {mutant.line}) crashed the harness: {exc!r}"

@@ -95,8 +95,11 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if page.file.generated_by:
         page.edit_url = None  # generated pages have no source to edit
-        # The ledger and myths repeat every chapter's words: rank the chapter itself first.
-        page.meta.setdefault("search", {"boost": 0.5})
+    # The ledger, the myths, the measurements and the audit repeat the chapters' words: a search
+    # for an API name should bring the chapter that explains it first.
+    in_chapters = page.parent is not None and page.parent.title == "Chapters"
+    if not page.is_homepage and not in_chapters:
+        page.meta.setdefault("search", {"boost": 0.2})
     summary = description(markdown)
     if summary:
         page.meta.setdefault("description", summary)

@@ -44,5 +44,5 @@ def page(snippet: str, text: str, explained_on: list[tuple[str, str]]) -> str:
         f"# `{snippet}`\n\n"
         f"{where}The suite runs this file as it stands; its claims and their results are in the "
         f"[claims ledger]({up}ledger.md).\n\n"
-        f'<div class="snippet-source" markdown="0">\n{code}</div>\n'
+        f'<div class="snippet-source no-copy" markdown="0">\n{code}</div>\n'
     )
