@@ -71,12 +71,12 @@ if __name__ == "__main__":
         #> rank 1: counts [6.0, 10.0], accuracy 0.6, mean of accuracies 0.75
 
     # claim: distributed.all-reduce-counts
-    for rank, counts, global_accuracy, mean_of_accuracies in results:
+    for _, counts, global_accuracy, _ in results:
         assert counts == [6.0, 10.0]
         assert global_accuracy == 0.6
 
     # claim: distributed.mean-of-accuracies-is-wrong
-    for rank, counts, global_accuracy, mean_of_accuracies in results:
+    for _, _, global_accuracy, mean_of_accuracies in results:
         assert mean_of_accuracies == 0.75
         assert mean_of_accuracies != global_accuracy
 # --8<-- [end:main]

@@ -70,7 +70,7 @@ def evaluate(rank, world_size, port, queue):
     sampler = DistributedSampler(dataset, shuffle=False)
     pairs = []  # (index, correct) for every sample this rank evaluated
     for indices, labels in DataLoader(dataset, batch_size=4, sampler=sampler):
-        pairs += zip(indices.tolist(), (predict(indices) == labels).tolist())
+        pairs += zip(indices.tolist(), (predict(indices) == labels).tolist(), strict=True)
     counts = torch.tensor([sum(c for _, c in pairs), len(pairs)])
     dist.all_reduce(counts)
     report["padded"] = ([i for i, _ in pairs], counts.tolist())
@@ -85,7 +85,7 @@ def evaluate(rank, world_size, port, queue):
     sampler = DistributedSampler(dataset, shuffle=False, drop_last=True)
     pairs = []
     for indices, labels in DataLoader(dataset, batch_size=4, sampler=sampler):
-        pairs += zip(indices.tolist(), (predict(indices) == labels).tolist())
+        pairs += zip(indices.tolist(), (predict(indices) == labels).tolist(), strict=True)
     counts = torch.tensor([sum(c for _, c in pairs), len(pairs)])
     dist.all_reduce(counts)
     report["drop_last"] = ([i for i, _ in pairs], counts.tolist())
