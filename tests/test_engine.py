@@ -59,6 +59,17 @@ SUITE_CASES = {
     "snippets/demo/network.py": snippet(
         "demo.network", 'import socket\n\nsocket.create_connection(("127.0.0.1", 9))\nassert 1 + 1 == 2\n'
     ),
+    # `Network: loopback`: loopback sockets work, any other address is refused before connecting
+    "snippets/demo/network_loopback.py": snippet(
+        "demo.network-loopback",
+        'import socket\n\nwith socket.socket() as s:\n    s.bind(("127.0.0.1", 0))\n    assert s.getsockname()[1] > 0\n',
+        "Network: loopback\n",
+    ),
+    "snippets/demo/network_elsewhere.py": snippet(
+        "demo.network-elsewhere",
+        'import socket\n\nsocket.create_connection(("10.255.255.1", 53), timeout=5)\nassert 1 + 1 == 2\n',
+        "Network: loopback\n",
+    ),
     "snippets/demo/needs_cuda.py": snippet(
         "demo.cuda", "import torch\n\nassert torch.ones(1, device='cuda').is_cuda\n", "Requires: cuda\n"
     ),
@@ -165,6 +176,8 @@ def test_good_project_passes_suite_and_build(tmp_path):
         r"snippets/demo/no_assert\.py:1: asserts nothing",
         r"snippets/demo/hangs\.py:\d+: timeout: did not finish within its timeout of 2 s",
         r"snippets/demo/network\.py:8: failed: pytest_socket\.SocketBlockedError",
+        r"snippets/demo/network_elsewhere\.py:9: failed: harness\.sandbox\.NetworkBlockedError: looking up "
+        r"\('10\.255\.255\.1', 53\) refused",
         r"snippets/demo/bad_end\.py:8: end marker for section 'mian' has no matching start \(open sections: main\)",
         r"docs/broken\.md:5: python fence indented inside a tab or admonition is never run",
         r"docs/broken\.md:10: unknown fence language 'pyhton'",
@@ -183,6 +196,12 @@ def test_broken_input_fails_naming_file_and_line(broken_run, expected):
     result, _ = broken_run
     assert result.returncode == 1
     assert re.search(expected, result.stdout), result.stdout[-4000:]
+
+
+def test_network_loopback_snippet_passes_in_the_suite(broken_run):
+    _, results = broken_run
+    entry = next(s for s in results["snippets"] if s["path"] == "snippets/demo/network_loopback.py")
+    assert entry["status"] == "passed"
 
 
 def test_cuda_snippet_is_skipped_with_reason_not_passed(broken_run):

@@ -63,6 +63,7 @@ class _RunItem(pytest.Item):
         threads: int = 1,
         memory: int | None = sandbox.DEFAULT_MEMORY,
         every_assert: bool = True,
+        network: str = "",
     ) -> sandbox.Outcome:
         source = self.path.read_text(encoding="utf-8")
         broken = rules.check(self.path, source)
@@ -71,7 +72,9 @@ class _RunItem(pytest.Item):
             rel = self.path.relative_to(self.config.rootpath)
             more = [f"{rel}:{n}: {m}" for n, m in broken[1:]]
             raise SnippetError(self.path, line, "\n".join([message, *more]))
-        outcome = sandbox.run(self.path, timeout, cwd, threads=threads, memory=memory, every_assert=every_assert)
+        outcome = sandbox.run(
+            self.path, timeout, cwd, threads=threads, memory=memory, every_assert=every_assert, network=network
+        )
         if outcome.status == "passed" and self.snippet is not None and self.snippet.markers:
             missing = asserts.claims_without_run(self.snippet.markers, outcome.asserts)
             if missing:
@@ -119,14 +122,16 @@ class SnippetItem(_RunItem):
         memory = None if "cuda" in snippet.requires else snippet.memory
 
         def run_here(path):  # where CUDA is missing it is hidden already: the snippet as it is
-            return sandbox.run(path, snippet.timeout, None, threads=snippet.threads, memory=memory)
+            return sandbox.run(
+                path, snippet.timeout, None, threads=snippet.threads, memory=memory, network=snippet.network
+            )
 
         def uses_cuda():  # `Requires: cuda` must fail with CUDA hidden
             requirements.check_uses_cuda(self, snippet.source, snippet.timeout, run_here)
 
         requirements.check(self, snippet.requires, snippet.torch, uses_cuda)
         # A fresh empty folder as its working directory.
-        self._execute(snippet.timeout, None, snippet.threads, memory)
+        self._execute(snippet.timeout, None, snippet.threads, memory, network=snippet.network)
 
     def reportinfo(self):
         return self.path, 0, f"snippet {self.path.relative_to(self.config.rootpath)}"

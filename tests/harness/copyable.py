@@ -45,6 +45,10 @@ DISTRIBUTION = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml", "c
 _CUDA_CODE = re.compile(r"\bcuda\b")
 # A helper file from the page's snippets folder, saved by the reader next to the copied script.
 _REQUIRES_FILE = re.compile(r"^#\s*Requires:\s*(?P<file>[A-Za-z_]\w*\.py)\b")
+# A block whose processes talk over 127.0.0.1 says so where the reader sees it, before the code:
+# `# Network: loopback (two local processes talk over 127.0.0.1)`. Only then may it open sockets,
+# and only to loopback addresses (harness.sandbox.allow_loopback_only).
+_NETWORK = re.compile(r"^#\s*Network:\s*loopback\b")
 
 
 @dataclass
@@ -58,6 +62,7 @@ class Block:
     torch_range: str = ""
     timeout: float = DEFAULT_TIMEOUT
     threads: int = 1
+    network: str = ""  # what the snippets it includes declare (`Network: loopback`)
     error: str = ""  # the block could not be resolved (a missing include: the fences check names it too)
     folders: list[Path] = field(default_factory=list)  # folders of the snippets it includes: helper files
 
@@ -151,6 +156,7 @@ def _requirements_of(block: Block, path: Path) -> None:
     block.torch_range = block.torch_range or snippet.torch
     block.timeout = max(block.timeout, snippet.timeout)
     block.threads = max(block.threads, snippet.threads)
+    block.network = block.network or snippet.network
 
 
 # --- the packages a block needs ----------------------------------------------------------------
@@ -194,6 +200,19 @@ def declared_packages(text: str) -> tuple[list[str], list[str]]:
                 f"start the block with `# Requires: pip install {dist}`"
             )
     return declared, found
+
+
+def declared_network(text: str) -> str:
+    """ "loopback" if a comment line before the block's first line of code says `# Network: loopback`."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            return ""
+        if _NETWORK.match(line):
+            return "loopback"
+    return ""
 
 
 def declared_files(text: str) -> list[str]:
@@ -262,6 +281,12 @@ def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     helpers, problem = _helper_files(block)
     if problem:
         return Result("failed", problem)
+    if block.network and not declared_network(block.text):
+        return Result(
+            "failed",
+            f"includes a `Network: {block.network}` snippet: start the block with a comment the reader sees, "
+            "`# Network: loopback (<why>)`, before its first line of code",
+        )
     contents = "|".join(p.read_text(encoding="utf-8") for p in helpers)
     key = hashlib.sha256(f"{block.timeout}|{block.threads}|{block.text}|{contents}".encode()).hexdigest()
     if cache is not None and key in cache:
@@ -278,7 +303,14 @@ def _run(block: Block, helpers: list[Path] = ()) -> Result:
             (Path(folder) / helper.name).write_text(helper.read_text(encoding="utf-8"), encoding="utf-8")
         script = Path(folder) / "copied.py"  # saved as a script, run from an empty folder
         script.write_text(block.text, encoding="utf-8")
-        outcome = sandbox.run(script, block.timeout, Path(folder), source=block.text, threads=block.threads)
+        outcome = sandbox.run(
+            script,
+            block.timeout,
+            Path(folder),
+            source=block.text,
+            threads=block.threads,
+            network=declared_network(block.text),
+        )
     code = block.text.splitlines()
     if outcome.status != "passed":
         where = f"line {outcome.line} of the block" if outcome.line else "the block"

@@ -475,7 +475,12 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
     mutants = generate(snippet, declared)
     asserts = _assert_lines(snippet.source)
     original = sandbox.run(
-        snippet.path, snippet.timeout, root, source=instrument(snippet.source), threads=snippet.threads
+        snippet.path,
+        snippet.timeout,
+        root,
+        source=instrument(snippet.source),
+        threads=snippet.threads,
+        network=snippet.network,
     )
     baseline = _hits(original)
     report: dict = {"snippet": rel, "key": key, "cached": False, "problems": []}
@@ -494,7 +499,12 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
                           detail="the change is not valid Python: skipped")  # fmt: skip
         try:
             outcome = sandbox.run(
-                snippet.path, timeout, root, source=instrument(mutant.source), threads=snippet.threads
+                snippet.path,
+                timeout,
+                root,
+                source=instrument(mutant.source),
+                threads=snippet.threads,
+                network=snippet.network,
             )
             if _exit_anomaly(outcome):  # seen once in hundreds of runs on a loaded machine: run it again
                 outcome = sandbox.run(

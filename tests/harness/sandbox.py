@@ -119,6 +119,7 @@ def run(
     threads: int = 1,
     memory: int | None = DEFAULT_MEMORY,
     every_assert: bool = True,
+    network: str = "",
 ) -> Outcome:
     """Run ``path`` (or ``source``, reported as ``path``) in a forked child.
 
@@ -127,6 +128,8 @@ def run(
     intra-op thread count in the child; ``memory`` its address-space limit in bytes (None: none).
     ``every_assert`` False lets asserts that never ran pass (a notebook page's branch for data
     not recorded yet); an assert that ran and did not pass fails the run in any case.
+    ``network`` "loopback" lets the run open sockets to loopback addresses only (`Network:
+    loopback`: ranks of torch.distributed on one machine); "" refuses every socket.
     """
     from harness import asserts, integrity
 
@@ -138,7 +141,7 @@ def run(
         expected = []  # the child reports the syntax error with its line
     before = integrity.snapshot(WATCH) if WATCH else None
     with tempfile.TemporaryDirectory(prefix="snippet-") as fresh:
-        outcome = _run(Path(path), timeout, Path(fresh) if cwd is None else cwd, source, threads, memory)
+        outcome = _run(Path(path), timeout, Path(fresh) if cwd is None else cwd, source, threads, memory, network)
     if outcome.status == "passed":
         problems = asserts.problems(expected, outcome.asserts, every_assert)
         if problems:
@@ -154,7 +157,9 @@ def run(
     return outcome
 
 
-def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memory: int | None) -> Outcome:
+def _run(
+    path: Path, timeout: float, cwd: Path, source: str, threads: int, memory: int | None, network: str = ""
+) -> Outcome:
     warm_up()  # a no-op once the forkserver runs
     ctx = _context()
     token = secrets.token_hex(16)
@@ -167,7 +172,7 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
     ):
         child = ctx.Process(
             target=_child,
-            args=(str(path), str(cwd), send, stack.name, output.name, timeout, source, threads, memory, token),
+            args=(str(path), str(cwd), send, stack.name, output.name, timeout, source, threads, memory, token, network),
         )
         start = time.perf_counter()
         child.start()
@@ -326,6 +331,7 @@ def _child(
     threads: int,
     memory: int | None,
     token: str,
+    network: str = "",
 ) -> None:
     """Runs in the forked process."""
     import gc
@@ -356,7 +362,10 @@ def _child(
     # As `python script.py` does: the script's own folder comes first on the import path, so a
     # snippet (or a copied block) imports a helper file saved next to it.
     sys.path.insert(0, str(Path(path).parent))
-    pytest_socket.disable_socket(allow_unix_socket=False)
+    if network == "loopback":
+        allow_loopback_only()
+    else:
+        pytest_socket.disable_socket(allow_unix_socket=False)
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -429,6 +438,83 @@ def _child(
     sys.stderr.flush()
     send.send(result)
     send.close()
+
+
+class NetworkBlockedError(RuntimeError):
+    """A socket to anything but a loopback address, in a run that declared `Network: loopback`."""
+
+
+def _loopback(address) -> bool:
+    """True for an (IPv4 or IPv6) address tuple whose host is a loopback IP literal; no lookup."""
+    import ipaddress
+
+    if not isinstance(address, tuple) or not address or not isinstance(address[0], str):
+        return False
+    try:
+        return ipaddress.ip_address(address[0].split("%")[0]).is_loopback
+    except ValueError:  # a host name: resolving it would itself query the network
+        return False
+
+
+def allow_loopback_only() -> None:
+    """Sockets for `Network: loopback`: IPv4/IPv6 only, and every address they bind, connect or
+    send to must be a loopback literal (127.0.0.0/8, ::1); host names are not resolved.
+
+    Like pytest-socket, this guards Python's socket module only: the run's processes (forked
+    ranks inherit it) cannot open another Python socket, but native code that opens its own
+    sockets (gloo, the c10d TCPStore) is bound by what the snippet passes it, which review checks
+    (`tcp://127.0.0.1:PORT`). CONTRIBUTING.md, "Threat model", says so.
+    """
+    import socket
+
+    true_socket = socket.socket
+    allowed = {socket.AF_INET, socket.AF_INET6}
+
+    def refuse(what, address) -> None:
+        raise NetworkBlockedError(
+            f"{what} {address!r} refused: a `Network: loopback` snippet may reach 127.0.0.1 or ::1 only"
+        )
+
+    def check(what, address) -> None:
+        if not _loopback(address):
+            refuse(what, address)
+
+    class LoopbackSocket(true_socket):
+        def __new__(cls, family=-1, type=-1, proto=-1, fileno=None):  # noqa: A002 - socket's own names
+            if fileno is None and family not in allowed and family != -1:
+                refuse("a socket of family", family)
+            return super().__new__(cls, family, type, proto, fileno)
+
+        def bind(self, address):
+            check("binding to", address)
+            return super().bind(address)
+
+        def connect(self, address):
+            check("connecting to", address)
+            return super().connect(address)
+
+        def connect_ex(self, address):
+            check("connecting to", address)
+            return super().connect_ex(address)
+
+        def sendto(self, data, *args):
+            check("sending to", args[-1] if args else None)
+            return super().sendto(data, *args)
+
+        def sendmsg(self, buffers, ancdata=(), flags=0, address=None):
+            if address is not None:
+                check("sending to", address)
+            return super().sendmsg(buffers, ancdata, flags, *([address] if address is not None else []))
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        check("looking up", (host if isinstance(host, str) else str(host), port))
+        return pytest_socket._true_getaddrinfo(host, port, *args, **kwargs)
+
+    import pytest_socket
+
+    socket.socket = LoopbackSocket
+    socket.getaddrinfo = getaddrinfo
+    socket.gethostbyname = pytest_socket._guarded_gethostbyname
 
 
 def _one_line(exc: BaseException) -> str:

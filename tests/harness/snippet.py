@@ -16,12 +16,14 @@ _CLAIM_LINE = re.compile(rf"^\s{{4}}({CLAIM_ID}):\s+(\S.*)$")
 _CONTINUATION = re.compile(r"^\s{8,}\S")
 _MARKER = re.compile(rf"#\s*claim:\s*({CLAIM_ID})\s*$")
 _SECTION = re.compile(r"#\s*-{1,}8<-{1,}\s*\[(start|end):([^\]]*)\]")
-_KEY = re.compile(r"^(Requires|Timeout|Torch|Threads|Memory):\s*(.*?)\s*(?:\(.*\))?$")
+_KEY = re.compile(r"^(Requires|Timeout|Torch|Threads|Memory|Network):\s*(.*?)\s*(?:\(.*\))?$")
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([MG])i?B?$", re.IGNORECASE)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space; `Memory: 8G` raises it
 KNOWN_REQUIREMENTS = {"cuda"}
+# `Network: loopback`: sockets to 127.0.0.0/8 and ::1 only (two local processes); none otherwise.
+KNOWN_NETWORKS = {"loopback"}
 
 
 class SnippetError(Exception):
@@ -52,6 +54,7 @@ class Snippet:
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     threads: int = 1  # torch intra-op threads in the child (`Threads:`); 1 keeps a busy machine green
     memory: int = DEFAULT_MEMORY  # address-space limit in bytes (`Memory: 8G`)
+    network: str = ""  # "" (no socket at all) or "loopback" (`Network: loopback`)
 
     def claims_at(self, line: int | None) -> list[str]:
         """The claim(s) an error at ``line`` is reported against."""
@@ -82,7 +85,7 @@ def parse(path: Path) -> Snippet:
     if doc is None:
         raise SnippetError(path, 1, "no docstring: a snippet starts with a docstring listing its claims")
     doc_text, doc_line = doc
-    claims, requires, timeout, torch, threads, memory = _parse_header(path, doc_text, doc_line)
+    claims, requires, timeout, torch, threads, memory, network = _parse_header(path, doc_text, doc_line)
 
     markers = _markers(path, source, {c.id for c in claims})
     sections = check_sections(path, source)
@@ -90,7 +93,7 @@ def parse(path: Path) -> Snippet:
         raise SnippetError(
             path, 1, "asserts nothing: add an `assert` that proves its claim(s) (code that only runs proves nothing)"
         )
-    return Snippet(path, source, claims, requires, timeout, torch, markers, sections, threads, memory)
+    return Snippet(path, source, claims, requires, timeout, torch, markers, sections, threads, memory, network)
 
 
 def _docstring(tree: ast.Module) -> tuple[str, int] | None:
@@ -101,12 +104,13 @@ def _docstring(tree: ast.Module) -> tuple[str, int] | None:
     return None
 
 
-def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str, int, int]:
+def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], set[str], float, str, int, int, str]:
     claims: list[Claim] = []
     requires: set[str] = set()
     timeout = DEFAULT_TIMEOUT
     threads = 1
     memory = DEFAULT_MEMORY
+    network = ""
     torch = ""
     in_claims = False
     for offset, raw in enumerate(doc.splitlines()):
@@ -150,6 +154,14 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
             if not size:
                 raise SnippetError(path, line, f"Memory must be a size such as '8G' or '512M', not {key[2]!r}")
             memory = int(float(size[1]) * 1024 ** (3 if size[2].upper() == "G" else 2))
+        elif key and key[1] == "Network":
+            if key[2] not in KNOWN_NETWORKS:
+                raise SnippetError(
+                    path,
+                    line,
+                    f"Network must be one of {sorted(KNOWN_NETWORKS)}, not {key[2]!r} (no other network is allowed)",
+                )
+            network = key[2]
         elif key and key[1] == "Torch":
             from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -167,7 +179,7 @@ def _parse_header(path: Path, doc: str, first_line: int) -> tuple[list[Claim], s
         if claim.id in seen:
             raise SnippetError(path, claim.line, f"claim {claim.id} is declared twice in this file")
         seen[claim.id] = claim.line
-    return claims, requires, timeout, torch, threads, memory
+    return claims, requires, timeout, torch, threads, memory, network
 
 
 def _markers(path: Path, source: str, declared: set[str]) -> list[tuple[int, str]]:
