@@ -27,6 +27,7 @@ Counter-cases:
     beyond-eager.compile-inference-tensor-input: `with torch.inference_mode():  # the data is made here` -> `with torch.no_grad():`
 
 Torch: >=2.13
+Memory: 8G  (torch.compile on a CUDA build of torch reserves more address space than the 4G default)
 """
 
 # claim: beyond-eager.compile-follows-grad-mode
