@@ -474,14 +474,13 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
     declared = counter.parse(snippet.path, snippet.source, {c.id for c in snippet.claims})
     mutants = generate(snippet, declared)
     asserts = _assert_lines(snippet.source)
-    original = sandbox.run(
-        snippet.path,
-        snippet.timeout,
-        root,
-        source=instrument(snippet.source),
-        threads=snippet.threads,
-        network=snippet.network,
-    )
+    # The snippet's own settings: threads, network, and its memory limit (none for CUDA, as in collect).
+    settings = {
+        "threads": snippet.threads,
+        "network": snippet.network,
+        "memory": None if "cuda" in snippet.requires else snippet.memory,
+    }
+    original = sandbox.run(snippet.path, snippet.timeout, root, source=instrument(snippet.source), **settings)
     baseline = _hits(original)
     report: dict = {"snippet": rel, "key": key, "cached": False, "problems": []}
     if baseline is None:
@@ -498,18 +497,9 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
             return Result(mutant.key, mutant.line, mutant.description, mutant.origin, mutant.claim, "invalid",
                           detail="the change is not valid Python: skipped")  # fmt: skip
         try:
-            outcome = sandbox.run(
-                snippet.path,
-                timeout,
-                root,
-                source=instrument(mutant.source),
-                threads=snippet.threads,
-                network=snippet.network,
-            )
+            outcome = sandbox.run(snippet.path, timeout, root, source=instrument(mutant.source), **settings)
             if _exit_anomaly(outcome):  # seen once in hundreds of runs on a loaded machine: run it again
-                outcome = sandbox.run(
-                    snippet.path, timeout, root, source=instrument(mutant.source), threads=snippet.threads
-                )
+                outcome = sandbox.run(snippet.path, timeout, root, source=instrument(mutant.source), **settings)
         except Exception as exc:  # noqa: BLE001 - a harness failure names the mutant
             raise HarnessCrash(
                 f"{rel}: mutant {mutant.description} (line {mutant.line}) crashed the harness: {exc!r}"
