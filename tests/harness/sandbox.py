@@ -93,6 +93,12 @@ def _become_subreaper() -> None:
         pass
 
 
+def context():
+    """The forkserver context, its server started: children forked from it have torch imported."""
+    warm_up()
+    return _context()
+
+
 def warm_up() -> None:
     """Start the forkserver now; its imports then overlap with whatever pytest runs first."""
     from multiprocessing import forkserver
