@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import pytest
 from site_build import strict_build
 
-from harness import requirements
+from harness import requirements, torch_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -216,10 +216,11 @@ def test_results_file_records_claims_per_status(broken_run):
 
 def test_require_cuda_fails_on_a_machine_without_cuda(pytestconfig, monkeypatch):
     # The hook the suite runs at session start, with the option given and CUDA missing (on any machine).
-    monkeypatch.setattr(requirements, "cuda_available", lambda: False)
+    monkeypatch.setattr(torch_facts, "_FACTS", {"torch": "2.13.0", "cuda": False, "cuda_version": None, "gpu": None})
     session = SimpleNamespace(config=SimpleNamespace(getoption=lambda name: name == "--require-cuda"))
     with pytest.raises(pytest.UsageError, match="--require-cuda was given, but this machine cannot run CUDA snippets"):
         requirements.pytest_sessionstart(session)
+    assert requirements.missing_reason() == "needs CUDA: torch.cuda.is_available() is False (torch 2.13.0)"
     # Without the option nothing is refused; the option is registered (and read from DOCS_REQUIRE_CUDA).
     requirements.pytest_sessionstart(SimpleNamespace(config=SimpleNamespace(getoption=lambda name: False)))
     assert pytestconfig.getoption("--require-cuda") in (True, False)
