@@ -48,6 +48,7 @@ from pathlib import Path
 import pytest
 
 from harness import counter, requirements, sandbox
+from harness.collect import OUTCOMES
 from harness.results import EXTRA
 from harness.snippet import Snippet, SnippetError, discover, parse
 
@@ -637,6 +638,11 @@ class CounterCasesItem(pytest.Item):
             requirements.check(self, snippet.requires, snippet.torch)
         except pytest.skip.Exception as skip:  # its own reason line, next to the run item's
             raise pytest.skip.Exception(f"counter-cases not run: {skip.msg}", _use_item_location=True) from None
+        ran = self.config.stash.get(OUTCOMES, {}).get(self.nodeid.rsplit("::", 1)[0] + "::run")
+        if ran is not None and ran[1].status != "passed":  # a hang would cost its timeout once more
+            pytest.skip(
+                f"counter-cases not run: the snippet itself does not pass ({ran[1].status}): its run item says why"
+            )
         try:
             report, problems = problems_of(self.path, root)
         except HarnessCrash as exc:
