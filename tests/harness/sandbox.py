@@ -160,8 +160,11 @@ def run(
     return outcome
 
 
-def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memory: int | None) -> Outcome:
+def _run(path: Path, declared: float, cwd: Path, source: str, threads: int, memory: int | None) -> Outcome:
+    from harness import load
+
     warm_up()  # a no-op once the forkserver runs
+    timeout, scaled = load.scaled(declared)  # a busy machine gets longer: harness.load
     ctx = _context()
     token = secrets.token_hex(16)
     receive, send = ctx.Pipe(duplex=False)
@@ -187,7 +190,7 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
                 result = receive.recv()
             except (EOFError, OSError):
                 result = None
-        child.join(EXIT_GRACE if result is not None else 1.0)
+        child.join(EXIT_GRACE * load.factor() if result is not None else 1.0)
         lingered = child.is_alive()
         if lingered:
             child.kill()
@@ -198,7 +201,7 @@ def _run(path: Path, timeout: float, cwd: Path, source: str, threads: int, memor
         if result is None:
             if not ready:
                 line = _last_line_in(Path(stack.name).read_text(), path)
-                message = f"did not finish within its timeout of {timeout:g} s"
+                message = f"did not finish within its timeout of {declared:g} s{scaled}"
                 return Outcome("timeout", elapsed, line, message, printed)
             return Outcome("crashed", elapsed, None, _died(child.exitcode, memory), printed)
     problem = None
