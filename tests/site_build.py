@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ class Built:
     ok: bool
     log: str  # every log record of the build, one per line, and the exception that stopped it
 
+    # As subprocess.run's result reads, for tests written against the command line.
+    returncode = property(lambda self: 0 if self.ok else 1)
+    stdout = stderr = property(lambda self: self.log)
+
 
 class _Collect(logging.Handler):
     def __init__(self) -> None:
@@ -30,8 +35,9 @@ class _Collect(logging.Handler):
         self.lines.append(f"{record.levelname}: {record.getMessage()}")
 
 
-def strict_build(project: Path, site_dir: Path | None = None) -> Built:
-    """Build ``project``'s mkdocs.yml strictly into ``site_dir`` (default: project/site)."""
+def strict_build(project: Path, site_dir: Path | None = None, **env: str) -> Built:
+    """Build ``project``'s mkdocs.yml strictly into ``site_dir`` (default: project/site), with the
+    environment variables ``env`` set for the build only (the hooks read DOCS_* there)."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -41,6 +47,8 @@ def strict_build(project: Path, site_dir: Path | None = None) -> Built:
     logger.addHandler(collect)
     logger.setLevel(logging.INFO)
     ok = False
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
     try:
         with contextlib.chdir(project):
             config = load_config(
@@ -51,6 +59,11 @@ def strict_build(project: Path, site_dir: Path | None = None) -> Built:
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - mkdocs' Abort is a SystemExit; report any
         collect.lines += traceback.format_exception_only(type(exc), exc)
     finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         logger.removeHandler(collect)
         logger.setLevel(level)
         sys.path[:] = path  # the hooks put their folder first

@@ -127,10 +127,11 @@ def run_suite(project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def build(project: Path):
-    """`mkdocs build --strict` on the copy, in this process; the kernel of an executed notebook
-    page talks to it over a local socket (the suite blocks sockets: the tests enable them)."""
-    return strict_build(project)
+def build(project: Path, **env: str):
+    """`mkdocs build --strict` on the copy, in this process, with ``env`` set; the kernel of an
+    executed notebook page talks to it over a local socket (the suite blocks sockets: tests that
+    build one enable them)."""
+    return strict_build(project, **env)
 
 
 @pytest.fixture(scope="module")
@@ -283,10 +284,8 @@ def test_myth_pointing_to_an_unknown_claim_fails_the_build(tmp_path, socket_enab
     assert "docs/myths.yml: myth 1 ('A myth.'): points to claim demo.nowhere, which no snippet declares" in result.log
 
 
-def test_required_cuda_results_fail_the_build_when_missing(tmp_path, socket_enabled, monkeypatch):
+def test_required_cuda_results_fail_the_build_when_missing(tmp_path, socket_enabled):
     project = make_project(tmp_path)  # without the requirement it builds: test_good_project_builds_with_badges
-    monkeypatch.setenv("DOCS_REQUIRE_CUDA_RESULTS", "1")
-    monkeypatch.setenv("DOCS_RESULTS_DIR", str(tmp_path / "no-results"))
-    result = build(project)
+    result = build(project, DOCS_REQUIRE_CUDA_RESULTS="1", DOCS_RESULTS_DIR=str(tmp_path / "no-results"))
     assert not result.ok
     assert "snippets/demo/good.py:4: claim demo.grad-fn-recorded has no passed CUDA result (not-recorded)" in result.log
