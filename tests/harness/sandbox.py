@@ -36,6 +36,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import load  # imported here, not during a run: its .pyc would be a change to tests/
+
 # Imported once by the forkserver; a module that is not installed is skipped by multiprocessing.
 PRELOAD = [
     "torch",
@@ -161,8 +163,6 @@ def run(
 
 
 def _run(path: Path, declared: float, cwd: Path, source: str, threads: int, memory: int | None) -> Outcome:
-    from harness import load
-
     warm_up()  # a no-op once the forkserver runs
     timeout, scaled = load.scaled(declared)  # a busy machine gets longer: harness.load
     ctx = _context()
