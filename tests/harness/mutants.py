@@ -507,7 +507,9 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
                 result.outcome, result.detail = "equivalent", f"equivalent: {match[1]}"
     report.update(results=[asdict(r) for r in results], seconds=round(time.perf_counter() - start, 3))
     report = _summarize(report, snippet)
-    if not any(r["outcome"] == "hung" or r["kind"] == "timeout" for r in report["results"]):  # load-dependent
+    # Hangs depend on the load; a report with problems fails the run: re-checked every time (a child
+    # that exited abnormally on a busy machine must not stay red from the cache).
+    if not report["problems"] and not any(r["outcome"] == "hung" or r["kind"] == "timeout" for r in report["results"]):
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
