@@ -2,20 +2,25 @@
 
 Every case is built in a temporary copy of the project (the harness, the configuration and one
 good page with its snippet), then the suite or the build is run on it as a contributor would.
-Suite failures are collected in one run to keep this fast.
+To keep this fast, the suite runs once, as a new process, on one copy holding the good page and
+every broken input (each failure must name a broken file; the good items must pass), and the
+strict builds run in this process through MkDocs' Python API (site_build).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from site_build import strict_build
+
+from harness import requirements, torch_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,15 +138,11 @@ def run_suite(project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def build(project: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project / "site")],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, **env},
-    )
+def build(project: Path, **env: str):
+    """`mkdocs build --strict` on the copy, in this process, with ``env`` set; the kernel of an
+    executed notebook page talks to it over a local socket (the suite blocks sockets: tests that
+    build one enable them)."""
+    return strict_build(project, **env)
 
 
 @pytest.fixture(scope="module")
@@ -149,19 +150,31 @@ def broken_run(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("suite"))
     for name, text in SUITE_CASES.items():
         write(project, name, text)
-    result = run_suite(project, "snippets", "docs")
+    result = run_suite(project, "-rA", "snippets", "docs")
     results = json.loads((project / "build" / "results" / "cpu.json").read_text())
     return result, results
 
 
-def test_good_project_passes_suite_and_build(tmp_path):
+# The good page's items: the snippet, its counter-cases, the page's fence check and its copy-and-run check.
+GOOD_ITEMS = ("snippets/demo/good.py::run", "snippets/demo/good.py::counter-cases", "docs/index.md::fences",
+              "docs/index.md::copy-run")  # fmt: skip
+
+
+def test_good_page_passes_among_the_broken_ones(broken_run):
+    result, results = broken_run
+    for item in GOOD_ITEMS:
+        assert re.search(rf"^PASSED {re.escape(item)}$", result.stdout, re.MULTILINE), result.stdout[-4000:]
+    assert results["claims"]["demo.grad-fn-recorded"]["status"] == "passed"
+    # Every failure is one of the broken inputs': nothing fails because of the good page or the engine.
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+?)(?:::| )", result.stdout, re.MULTILINE)
+    assert failed and set(failed) <= set(SUITE_CASES), failed
+    assert re.search(r"^(\d+) failed, (\d+) passed", result.stdout.splitlines()[-1]), result.stdout[-2000:]
+
+
+def test_good_project_builds_with_badges(tmp_path, socket_enabled):
     project = make_project(tmp_path)
-    result = run_suite(project, "snippets", "docs")
-    assert result.returncode == 0, result.stdout + result.stderr
-    # the snippet, its counter-cases, the page's fence check and its copy-and-run check
-    assert "4 passed" in result.stdout
     built = build(project)
-    assert built.returncode == 0, built.stderr
+    assert built.ok, built.log
     page = (project / "site" / "index.html").read_text()
     assert 'class="claim-badge' in page and 'id="demo.grad-fn-recorded"' in page
 
@@ -221,11 +234,16 @@ def test_results_file_records_claims_per_status(broken_run):
     assert results["summary"]["skipped"] == 1
 
 
-def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
-    project = make_project(tmp_path)
-    result = run_suite(project, "--require-cuda", "snippets")
-    assert result.returncode != 0
-    assert "--require-cuda was given, but this machine cannot run CUDA snippets" in result.stdout + result.stderr
+def test_require_cuda_fails_on_a_machine_without_cuda(pytestconfig, monkeypatch):
+    # The hook the suite runs at session start, with the option given and CUDA missing (on any machine).
+    monkeypatch.setattr(torch_facts, "_FACTS", {"torch": "2.13.0", "cuda": False, "cuda_version": None, "gpu": None})
+    session = SimpleNamespace(config=SimpleNamespace(getoption=lambda name: name == "--require-cuda"))
+    with pytest.raises(pytest.UsageError, match="--require-cuda was given, but this machine cannot run CUDA snippets"):
+        requirements.pytest_sessionstart(session)
+    assert requirements.missing_reason() == "needs CUDA: torch.cuda.is_available() is False (torch 2.13.0)"
+    # Without the option nothing is refused; the option is registered (and read from DOCS_REQUIRE_CUDA).
+    requirements.pytest_sessionstart(SimpleNamespace(config=SimpleNamespace(getoption=lambda name: False)))
+    assert pytestconfig.getoption("--require-cuda") in (True, False)
 
 
 @pytest.mark.parametrize(
@@ -269,29 +287,24 @@ def test_require_cuda_fails_on_a_machine_without_cuda(tmp_path):
         "notebook-cell",
     ],
 )
-def test_broken_site_fails_the_strict_build(tmp_path, name, text, expected):
+def test_broken_site_fails_the_strict_build(tmp_path, socket_enabled, name, text, expected):
     project = make_project(tmp_path)
     write(project, name, text)
     result = build(project)
-    assert result.returncode != 0
-    assert re.search(expected, result.stdout + result.stderr), result.stderr[-3000:]
+    assert not result.ok
+    assert re.search(expected, result.log), result.log[-3000:]
 
 
-def test_myth_pointing_to_an_unknown_claim_fails_the_build(tmp_path):
+def test_myth_pointing_to_an_unknown_claim_fails_the_build(tmp_path, socket_enabled):
     project = make_project(tmp_path)
     write(project, "docs/myths.yml", "- myth: A myth.\n  verdict: 'false'\n  why: Because.\n  claims: [demo.nowhere]\n")
     result = build(project)
-    assert result.returncode != 0
-    assert (
-        "docs/myths.yml: myth 1 ('A myth.'): points to claim demo.nowhere, which no snippet declares" in result.stderr
-    )
+    assert not result.ok
+    assert "docs/myths.yml: myth 1 ('A myth.'): points to claim demo.nowhere, which no snippet declares" in result.log
 
 
-def test_required_cuda_results_fail_the_build_when_missing(tmp_path):
-    project = make_project(tmp_path)
-    assert build(project).returncode == 0  # without the requirement, CUDA is shown as pending
+def test_required_cuda_results_fail_the_build_when_missing(tmp_path, socket_enabled):
+    project = make_project(tmp_path)  # without the requirement it builds: test_good_project_builds_with_badges
     result = build(project, DOCS_REQUIRE_CUDA_RESULTS="1", DOCS_RESULTS_DIR=str(tmp_path / "no-results"))
-    assert result.returncode != 0
-    assert (
-        "snippets/demo/good.py:4: claim demo.grad-fn-recorded has no passed CUDA result (not-recorded)" in result.stderr
-    )
+    assert not result.ok
+    assert "snippets/demo/good.py:4: claim demo.grad-fn-recorded has no passed CUDA result (not-recorded)" in result.log

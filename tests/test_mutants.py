@@ -68,6 +68,8 @@ def test_vacuous_claim_fails_naming_snippet_claim_and_mutants_tried(tmp_path):
     [problem] = problems
     assert problem.startswith("snippets/demo/vacuous.py: claim demo.vacuous: no mutant and no declared counter-case")
     assert "mutants tried (3):" in problem
+    # A report that fails the run is not cached: it is checked again next time.
+    assert not list((tmp_path / "build" / "mutants").glob("*.json"))
     assert "with `requires_grad=False` instead of `requires_grad=True` (line 9): survived" in problem
     assert "without `torch.no_grad()` (line 10): survived" in problem
     assert "without `.detach()` (line 11): survived" in problem

@@ -264,11 +264,9 @@ def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     if found:
         return Result("failed", "\n".join(found))
     if block.torch_range:
-        import torch
         from packaging.specifiers import SpecifierSet
-        from packaging.version import Version
 
-        version = Version(torch.__version__.split("+")[0])
+        version = requirements.torch_version()
         if version not in SpecifierSet(block.torch_range):
             return Result("skipped", f"applies to torch {block.torch_range}; this is torch {version}")
     if needs_cuda(block) and not requirements.cuda_available():

@@ -11,23 +11,23 @@ import sys
 from pathlib import Path
 
 
-def environment() -> dict:
-    import torch
-
-    cuda = torch.cuda.is_available()
+def environment(torch_facts: dict | None = None) -> dict:
+    """``torch_facts`` as harness.torch_facts gives them (the suite: asked of a child); None asks
+    torch here (the bench imports it anyway)."""
+    facts = torch_facts or ask_torch()
+    cuda = facts["cuda"]
     gpu = None
     if cuda:
-        props = torch.cuda.get_device_properties(0)
         gpu = {
-            "name": props.name,
+            "name": facts["gpu"]["name"],
             "driver": _nvidia_driver(),
-            "cuda": torch.version.cuda,
-            "memory_bytes": props.total_memory,
+            "cuda": facts["cuda_version"],
+            "memory_bytes": facts["gpu"]["memory_bytes"],
         }
     return {
         "platform": "cuda" if cuda else "cpu",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "torch": torch.__version__,
+        "torch": facts["torch"],
         "python": platform.python_version(),
         "packages": _package_versions(),
         "os": f"{platform.system()} {platform.release()}",
@@ -36,6 +36,18 @@ def environment() -> dict:
         "gpu": gpu,
         "command": " ".join(["pytest", *sys.argv[1:]]),
     }
+
+
+def ask_torch() -> dict:
+    """torch's version, whether CUDA is available, the GPU: imports torch (harness.torch_facts asks a child)."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    gpu = None
+    if cuda:
+        props = torch.cuda.get_device_properties(0)
+        gpu = {"name": props.name, "memory_bytes": props.total_memory}
+    return {"torch": torch.__version__, "cuda": cuda, "cuda_version": torch.version.cuda, "gpu": gpu}
 
 
 # The libraries whose behaviour pages claim (docs/accuracy.md, docs/libraries.md): their versions

@@ -48,6 +48,7 @@ from pathlib import Path
 import pytest
 
 from harness import counter, requirements, sandbox
+from harness.collect import OUTCOMES
 from harness.results import EXTRA
 from harness.snippet import Snippet, SnippetError, discover, parse
 
@@ -516,7 +517,9 @@ def check(snippet: Snippet, root: Path, jobs: int = JOBS, cache: Path | None = N
                 result.outcome, result.detail = "equivalent", f"equivalent: {match[1]}"
     report.update(results=[asdict(r) for r in results], seconds=round(time.perf_counter() - start, 3))
     report = _summarize(report, snippet)
-    if not any(r["outcome"] == "hung" or r["kind"] == "timeout" for r in report["results"]):  # load-dependent
+    # Hangs depend on the load; a report with problems fails the run: re-checked every time (a child
+    # that exited abnormally on a busy machine must not stay red from the cache).
+    if not report["problems"] and not any(r["outcome"] == "hung" or r["kind"] == "timeout" for r in report["results"]):
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
@@ -647,6 +650,11 @@ class CounterCasesItem(pytest.Item):
             requirements.check(self, snippet.requires, snippet.torch)
         except pytest.skip.Exception as skip:  # its own reason line, next to the run item's
             raise pytest.skip.Exception(f"counter-cases not run: {skip.msg}", _use_item_location=True) from None
+        ran = self.config.stash.get(OUTCOMES, {}).get(self.nodeid.rsplit("::", 1)[0] + "::run")
+        if ran is not None and ran[1].status != "passed":  # a hang would cost its timeout once more
+            pytest.skip(
+                f"counter-cases not run: the snippet itself does not pass ({ran[1].status}): its run item says why"
+            )
         try:
             report, problems = problems_of(self.path, root)
         except HarnessCrash as exc:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import torch_facts
+
 _REQUIRES_LINE = re.compile(r"^\s*Requires:.*\bcuda\b", re.MULTILINE)
 # A fresh interpreter, sockets blocked as in the sandbox, CUDA hidden by the environment.
 _HIDDEN = (
@@ -37,15 +39,19 @@ def pytest_addoption(parser):
 
 
 def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
+    """Asked of a forked child, once per run (harness.torch_facts): this process does not import torch."""
+    return torch_facts.facts()["cuda"]
 
 
 def missing_reason() -> str:
-    import torch
+    return f"needs CUDA: torch.cuda.is_available() is False (torch {torch_facts.facts()['torch']})"
 
-    return f"needs CUDA: torch.cuda.is_available() is False (torch {torch.__version__})"
+
+def torch_version():
+    """The running torch's version, without its local part (`+cpu`)."""
+    from packaging.version import Version
+
+    return Version(torch_facts.facts()["torch"].split("+")[0])
 
 
 def pytest_sessionstart(session):
@@ -93,11 +99,9 @@ def check(item, requires: set[str], torch_range: str = "", uses_cuda=None) -> No
 
     ``uses_cuda``, called for a `Requires: cuda` snippet in range, checks that it needs CUDA."""
     if torch_range:
-        import torch
         from packaging.specifiers import SpecifierSet
-        from packaging.version import Version
 
-        version = Version(torch.__version__.split("+")[0])
+        version = torch_version()
         if version not in SpecifierSet(torch_range):
             raise pytest.skip.Exception(
                 f"applies to torch {torch_range}; this is torch {version}", _use_item_location=True

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import provenance
+from harness import provenance, torch_facts
 from harness.collect import OUTCOMES, NotebookItem, SnippetItem
 from harness.machine import environment
 from harness.snippet import discover
@@ -53,7 +53,7 @@ def pytest_sessionfinish(session):
         return
     outcomes = session.config.stash.get(OUTCOMES, {})
     root = session.config.rootpath
-    env = environment()
+    env = environment(torch_facts.facts())  # torch asked in a child, not imported here
     tied = {**provenance.checkout(root), "torch": env["torch"], "platform": env["platform"]}
     entries = [
         _entry(item, report, outcomes.get(item.nodeid, (None, None))[1], root, tied)

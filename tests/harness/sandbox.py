@@ -36,6 +36,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import load  # imported here, not during a run: its .pyc would be a change to tests/
+
 # Imported once by the forkserver; a module that is not installed is skipped by multiprocessing.
 PRELOAD = [
     "torch",
@@ -91,6 +93,12 @@ def _become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):  # not Linux: the process-group check still runs
         pass
+
+
+def context():
+    """The forkserver context, its server started: children forked from it have torch imported."""
+    warm_up()
+    return _context()
 
 
 def warm_up() -> None:
@@ -158,9 +166,10 @@ def run(
 
 
 def _run(
-    path: Path, timeout: float, cwd: Path, source: str, threads: int, memory: int | None, network: str = ""
+    path: Path, declared: float, cwd: Path, source: str, threads: int, memory: int | None, network: str = ""
 ) -> Outcome:
     warm_up()  # a no-op once the forkserver runs
+    timeout, scaled = load.scaled(declared)  # a busy machine gets longer: harness.load
     ctx = _context()
     token = secrets.token_hex(16)
     receive, send = ctx.Pipe(duplex=False)
@@ -186,7 +195,7 @@ def _run(
                 result = receive.recv()
             except (EOFError, OSError):
                 result = None
-        child.join(EXIT_GRACE if result is not None else 1.0)
+        child.join(EXIT_GRACE * load.factor() if result is not None else 1.0)
         lingered = child.is_alive()
         if lingered:
             child.kill()
@@ -197,7 +206,7 @@ def _run(
         if result is None:
             if not ready:
                 line = _last_line_in(Path(stack.name).read_text(), path)
-                message = f"did not finish within its timeout of {timeout:g} s"
+                message = f"did not finish within its timeout of {declared:g} s{scaled}"
                 return Outcome("timeout", elapsed, line, message, printed)
             return Outcome("crashed", elapsed, None, _died(child.exitcode, memory), printed)
     problem = None
