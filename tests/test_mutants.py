@@ -395,7 +395,7 @@ def test_ledger_shows_the_counter_case_in_words():
     }
     row = ledger.Row("demo.x", "A statement.", "snippets/demo/x.py", 4, [], "docs/index.md")
     row.status = {"cpu": ("passed", None), "cuda": ("not-recorded", None)}
-    html = ledger.render_ledger(ledger.Ledger({"demo.x": row}, {"cpu": run, "cuda": None}), "")
+    html = ledger.render_ledger(ledger.Ledger({"demo.x": row}, {"cpu": run, "cuda": None}))
     assert "<th>Shown able to fail</th>" in html
     assert "Without <code>torch.no_grad()</code> (line 4) this assert fails: <code>y.grad_fn is None</code>" in html
 

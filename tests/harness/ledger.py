@@ -402,7 +402,7 @@ def _versions(data: Ledger) -> list[str]:
     return lines
 
 
-def render_ledger(data: Ledger, repo: str) -> str:
+def render_ledger(data: Ledger) -> str:
     out = [
         "# Claims ledger",
         "",
@@ -434,7 +434,7 @@ def render_ledger(data: Ledger, repo: str) -> str:
         else:
             out.append(f"| {platform.upper()} | – | – | – | – | – | no results recorded yet |")
     out += ["", *_versions(data), "## Claims", "", f'<p class="ledger-counts">{counts_sentence(data)}</p>', ""]
-    columns = claim_columns(repo, data)
+    columns = claim_columns(data)
     platforms = _shown_platforms(data)
     hidden = [p for p in PLATFORMS if p not in platforms]
     if hidden:  # one note instead of a column that says "not recorded" on every row
@@ -498,7 +498,7 @@ def counter_cases_cell(row: Row, data: Ledger, shown: int = 2) -> str:
     return "<td>–</td>"
 
 
-def claim_columns(repo: str, data: Ledger) -> list[tuple[str, object]]:
+def claim_columns(data: Ledger) -> list[tuple[str, object]]:
     """The ledger's columns: (header, function of a row that returns its <td>)."""
 
     def claim(row: Row) -> str:

@@ -56,10 +56,11 @@ def on_config(config):
     errors += ledger.check_myths(myths, data)
     if errors:
         raise PluginError("the ledger cannot be built:\n  " + "\n  ".join(errors))
-    _STATE.update(data=data, myths=myths, repo=str(config.extra.get("source_url", "")).rstrip("/"))
-    if _STATE["repo"]:  # repository links only where one is configured (REPO_URL, EDIT_URI)
+    _STATE.update(data=data, myths=myths)
+    repo = str(config.extra.get("source_url", "")).rstrip("/")
+    if repo:  # repository links only where one is configured (REPO_URL, EDIT_URI)
         config.extra["social"] = [
-            {"icon": "fontawesome/brands/github", "link": _STATE["repo"], "name": "Source, snippets and tests"}
+            {"icon": "fontawesome/brands/github", "link": repo, "name": "Source, snippets and tests"}
         ]
     # Engine markers out of the code readers see and copy; output blocks without a copy button.
     config.markdown_extensions.append(ReaderCodeExtension())
@@ -67,7 +68,7 @@ def on_config(config):
 
 
 def on_files(files, config):
-    files.append(File.generated(config, "ledger.md", content=ledger.render_ledger(_STATE["data"], _STATE["repo"])))
+    files.append(File.generated(config, "ledger.md", content=ledger.render_ledger(_STATE["data"])))
     files.append(File.generated(config, "myths.md", content=ledger.render_myths(_STATE["myths"])))
     # Every snippet's source, served as a page with line anchors: the proof links' target.
     data = _STATE["data"]
