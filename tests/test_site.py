@@ -111,3 +111,20 @@ def test_ledger_collapses_a_platform_without_results_to_one_note(site):
     cuda_recorded = (ROOT / "docs" / "results" / "cuda.json").is_file()
     assert ("<th>CUDA</th>" in ledger) == cuda_recorded
     assert ('class="ledger-note">No CUDA results are recorded yet' in ledger) != cuda_recorded
+
+
+def test_audit_overhead_table_is_the_recorded_run():
+    """The audit page's overhead figures are docs/results/audit-overhead-cpu.json's, not typed anew."""
+    import json
+
+    record = json.loads((ROOT / "docs" / "results" / "audit-overhead-cpu.json").read_text(encoding="utf-8"))
+    page = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    names = {"mlp": "MLP", "cnn": "small CNN"}
+    for key, m in record["models"].items():
+        q1, _, q3 = m["ratio_quartiles"]
+        row = (
+            f"| {names[key]} | {m['plain_median_s'] * 1000:.3g} ms | {m['audited_median_s'] * 1000:.3g} ms | "
+            f"{m['ratio_median']:.2f}× | {q1:.2f}× – {q3:.2f}× | {m['ratio_min']:.2f}× – {m['ratio_max']:.2f}× |"
+        )
+        assert row in page, f"docs/audit.md does not show the recorded run: expected {row}"
+    assert f"Torch {record['torch'].split('+')[0]}" in page and f"{m['rounds']} rounds" in page
