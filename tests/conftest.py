@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import reuse
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT = 900  # seconds; a quiet machine needs ~10-25, one with both cores busy a few times more
 # The build process adopts its own orphans (a notebook kernel left behind): they must not become the
@@ -28,7 +30,7 @@ _SITE = pytest.StashKey[dict]()
 
 
 def _needs_site(item) -> bool:
-    return "built_site" in getattr(item, "fixturenames", ())
+    return "built_site" in getattr(item, "fixturenames", ()) and not reuse.reused(item)
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -72,8 +72,16 @@ class _RunItem(pytest.Item):
             rel = self.path.relative_to(self.config.rootpath)
             more = [f"{rel}:{n}: {m}" for n, m in broken[1:]]
             raise SnippetError(self.path, line, "\n".join([message, *more]))
+        rel = self.path.relative_to(self.config.rootpath).as_posix()
         outcome = sandbox.run(
-            self.path, timeout, cwd, threads=threads, memory=memory, every_assert=every_assert, network=network
+            self.path,
+            timeout,
+            cwd,
+            threads=threads,
+            memory=memory,
+            every_assert=every_assert,
+            network=network,
+            reuse_key=f"{rel} in {cwd or 'a fresh folder'}",
         )
         if outcome.status == "passed" and self.snippet is not None and self.snippet.markers:
             missing = asserts.claims_without_run(self.snippet.markers, outcome.asserts)
@@ -123,7 +131,14 @@ class SnippetItem(_RunItem):
 
         def run_here(path):  # where CUDA is missing it is hidden already: the snippet as it is
             return sandbox.run(
-                path, snippet.timeout, None, threads=snippet.threads, memory=memory, network=snippet.network
+                path,
+                snippet.timeout,
+                None,
+                threads=snippet.threads,
+                memory=memory,
+                network=snippet.network,
+                reuse_key=f"{path} with CUDA hidden",
+                reuse_statuses=("passed", "failed"),
             )
 
         def uses_cuda():  # `Requires: cuda` must fail with CUDA hidden

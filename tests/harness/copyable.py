@@ -289,13 +289,13 @@ def run_block(block: Block, config=None, cache: dict | None = None) -> Result:
     key = hashlib.sha256(f"{block.timeout}|{block.threads}|{block.text}|{contents}".encode()).hexdigest()
     if cache is not None and key in cache:
         return Result(cache[key].status, cache[key].detail, reused=True)
-    result = _run(block, helpers)
+    result = _run(block, helpers, key)
     if cache is not None:
         cache[key] = result
     return result
 
 
-def _run(block: Block, helpers: list[Path] = ()) -> Result:
+def _run(block: Block, helpers: list[Path] = (), key: str | None = None) -> Result:
     with tempfile.TemporaryDirectory(prefix="copied-") as folder:
         for helper in helpers:  # the files the reader saved next to the script, and nothing else
             (Path(folder) / helper.name).write_text(helper.read_text(encoding="utf-8"), encoding="utf-8")
@@ -308,6 +308,7 @@ def _run(block: Block, helpers: list[Path] = ()) -> Result:
             source=block.text,
             threads=block.threads,
             network=declared_network(block.text),
+            reuse_key=None if key is None else f"copied block {key}",
         )
     code = block.text.splitlines()
     if outcome.status != "passed":

@@ -8,5 +8,6 @@ pytest_plugins = [
     "harness.results",  # the machine-readable results file
     "harness.copyable",  # every block a reader can copy runs alone, as copied
     "harness.outputs",  # `#> ` output comments match what the snippet printed; --update-outputs
+    "harness.reuse",  # what passed with the same fingerprint (files, packages, browser) is not run again
     "harness.mutants",  # counter-cases: every claim's asserts shown able to fail (mutants, declared edits)
 ]

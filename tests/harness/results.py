@@ -107,7 +107,8 @@ def pytest_terminal_summary(terminalreporter, config):
         path, harness, partial = written
         what = f"partial results file (not the complete record: {partial})" if partial else "results file"
         terminalreporter.write_line(
-            f"{what}: {path.relative_to(config.rootpath)}; {harness['items']} snippets/notebooks ran in "
+            f"{what}: {path.relative_to(config.rootpath)}; {harness['reused']} snippets/notebooks reused, "
+            f"{harness['items']} ran in "
             f"{harness['item_wall_s']:.1f} s, {harness['own_run_s']:.1f} s of it their own code; harness overhead per "
             f"snippet {harness['overhead_per_item_s']:.3f} s with the forkserver's start-up "
             f"({harness['first_item_s']:.1f} s), {harness['overhead_after_first_s']:.3f} s after it"
@@ -117,12 +118,15 @@ def pytest_terminal_summary(terminalreporter, config):
 def _overhead(reports: dict, outcomes: dict) -> dict:
     """Wall time of the run items minus the snippets' own run time: what the harness costs."""
     ran = [
-        (report.duration, outcomes[nodeid][1].duration) for nodeid, (_, report) in reports.items() if nodeid in outcomes
+        (report.duration, outcomes[nodeid][1].duration)
+        for nodeid, (_, report) in reports.items()
+        if nodeid in outcomes and not outcomes[nodeid][1].reused
     ]
     wall = sum(w for w, _ in ran)
     own = sum(o for _, o in ran)
     return {
         "items": len(ran),
+        "reused": sum(outcome.reused for _, outcome in outcomes.values()),  # harness.reuse: not run now
         "item_wall_s": round(wall, 3),
         "own_run_s": round(own, 3),
         "first_item_s": round(ran[0][0], 3) if ran else 0.0,  # includes the forkserver importing torch

@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import faulthandler
+import hashlib
+import json
 import multiprocessing
 import os
 import re
@@ -33,7 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness import load  # imported here, not during a run: its .pyc would be a change to tests/
@@ -60,6 +62,7 @@ DEFAULT_MEMORY = 4 * 1024**3  # bytes of address space (RLIMIT_AS); torch itself
 OUTPUT_LIMIT = 64 * 1024**2  # bytes a run may write to one file (RLIMIT_FSIZE): its output, its own files
 TAIL_BYTES = 16_384  # what the parent reads of the output: only the end
 EXIT_GRACE = 5.0  # seconds the child has to exit after sending its result
+REUSE: dict | None = None  # {"earlier": {key: outcome}, "now": {...}, "reused": n} while harness.reuse is on
 WATCH: list = []  # (folder, ...) hashed before and after each run; set by harness.integrity
 _CONTEXT = None
 
@@ -73,6 +76,7 @@ class Outcome:
     output: str = ""  # the end of what the snippet printed, kept only when it did not pass
     prints: list = field(default_factory=list)  # (line, text) per print site: harness.outputs checks `#> ` lines
     asserts: dict = field(default_factory=dict)  # {(line, col): [started, passed]} from the child
+    reused: bool = False  # recorded in an earlier run with the same fingerprint (harness.reuse), not run now
 
 
 def _context():
@@ -128,6 +132,8 @@ def run(
     memory: int | None = DEFAULT_MEMORY,
     every_assert: bool = True,
     network: str = "",
+    reuse_key: str | None = None,
+    reuse_statuses: tuple = ("passed",),
 ) -> Outcome:
     """Run ``path`` (or ``source``, reported as ``path``) in a forked child.
 
@@ -138,11 +144,25 @@ def run(
     not recorded yet); an assert that ran and did not pass fails the run in any case.
     ``network`` "loopback" lets the run open sockets to loopback addresses only (`Network:
     loopback`: ranks of torch.distributed on one machine); "" refuses every socket.
+    ``reuse_key`` names the run apart from its code and settings (the snippet's path and working
+    folder when that is not a fresh one): with it, a run
+    that passed with the same code and settings while the project's fingerprint was the same is
+    returned as it was recorded, not run again (harness.reuse sets ``REUSE``). Only outcomes whose
+    status is in ``reuse_statuses`` are recorded: a pass, unless the caller expects a failure (a
+    CUDA snippet run with CUDA hidden); a timeout or a crash never is.
     """
     from harness import asserts, integrity
 
     if source is None:
         source = Path(path).read_text(encoding="utf-8")
+    memo_key = None
+    if REUSE is not None and reuse_key is not None:
+        settings = [reuse_key, source, timeout, threads, memory, every_assert, network]
+        memo_key = hashlib.sha256(json.dumps(settings).encode()).hexdigest()
+        if memo_key in REUSE["earlier"]:
+            REUSE["reused"] += 1
+            REUSE["now"][memo_key] = REUSE["earlier"][memo_key]
+            return _outcome_from_json(REUSE["earlier"][memo_key])
     try:
         expected = asserts.positions(ast.parse(source))
     except SyntaxError:
@@ -162,7 +182,21 @@ def run(
             outcome = Outcome(
                 "failed", outcome.duration, None, "changed project files during its run: " + ", ".join(changed)
             )
+    if memo_key is not None and outcome.status in reuse_statuses and outcome.status in ("passed", "failed"):
+        REUSE["now"][memo_key] = _outcome_to_json(outcome)
     return outcome
+
+
+def _outcome_to_json(outcome: Outcome) -> dict:
+    data = asdict(outcome)
+    data["asserts"] = [[line, col, *counts] for (line, col), counts in outcome.asserts.items()]
+    return data
+
+
+def _outcome_from_json(data: dict) -> Outcome:
+    asserts_ = {(line, col): list(counts) for line, col, *counts in data["asserts"]}
+    prints = [tuple(p) for p in data["prints"]]
+    return Outcome(**{**data, "asserts": asserts_, "prints": prints, "reused": True})
 
 
 def _run(
