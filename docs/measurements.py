@@ -141,17 +141,20 @@ def show_figure(fig, name, alt, caption):
     svg = re.sub(r"\s*\n\s*", " ", svg).replace("> <", "><")
     svg = unwrap_groups(svg)
     view_box = re.search(r'viewBox="([^"]+)"', svg)[1]
+    # Never narrower than its own size (one unit, one CSS pixel): its 10 pt text stays >= 10 px on a
+    # phone, where the figure scrolls sideways inside its box instead (docs/stylesheets/notebook.css).
+    width = float(view_box.split()[2])
     svg = re.sub(
         r"<svg\b[^>]*>",
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'viewBox="{view_box}" role="img" aria-label="{html.escape(alt)}">',
+        f'viewBox="{view_box}" style="min-width: {width:.0f}px" role="img" aria-label="{html.escape(alt)}">',
         svg,
         count=1,
     )
     for placeholder, css in CSS_COLOURS.items():
         svg = svg.replace(placeholder, css)
     assert "#0a0b0" not in svg, "a colour was left unmapped"
-    display(HTML(f'<figure class="nb-figure" id="figure-{name}" data-search-exclude>{svg}'
+    display(HTML(f'<figure class="nb-figure" id="figure-{name}" tabindex="0" data-search-exclude>{svg}'
                  f"<figcaption>{caption}</figcaption></figure>"))
 
 

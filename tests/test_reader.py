@@ -115,6 +115,29 @@ def test_every_image_says_what_it_shows(browser, pages, base_url):  # noqa: F811
     assert bad == [], "\n".join(bad)
 
 
+SMALLEST_TEXT_PX = 10  # the plots' smallest text as drawn on a 390 px phone, in CSS pixels
+_TEXT_SIZES = """svgs => svgs.map(svg => { const box = svg.viewBox.baseVal;
+    const scale = box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
+    return Math.min(...Array.from(svg.querySelectorAll('text'),
+                                  t => parseFloat(getComputedStyle(t).fontSize) * scale)); })"""
+
+
+def test_plot_text_is_legible_on_a_phone(browser, pages, base_url):  # noqa: F811
+    """A plot is never shrunk below legible text to fit a phone: it scrolls inside its own box."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    small, seen = [], 0
+    for path in pages:
+        page.goto(base_url + path, wait_until="networkidle")
+        for number, size in enumerate(page.eval_on_selector_all("article figure svg", _TEXT_SIZES), start=1):
+            seen += 1
+            if size < SMALLEST_TEXT_PX:
+                small.append(f"/{path} figure {number}: text drawn at {size:.1f} px at 390 px")
+    context.close()
+    assert seen >= 3, "the measurements page should show its plots"
+    assert small == [], "\n".join(small)
+
+
 def _luminance(rgb) -> float:
     def channel(c):
         c /= 255
