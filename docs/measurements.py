@@ -49,6 +49,7 @@
 import html
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -143,11 +144,11 @@ def show_figure(fig, name, alt, caption):
     view_box = re.search(r'viewBox="([^"]+)"', svg)[1]
     # Never narrower than its own size (one unit, one CSS pixel): its 10 pt text stays >= 10 px on a
     # phone, where the figure scrolls sideways inside its box instead (docs/stylesheets/notebook.css).
-    width = float(view_box.split()[2])
+    width = math.ceil(float(view_box.split()[2]))
     svg = re.sub(
         r"<svg\b[^>]*>",
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'viewBox="{view_box}" style="min-width: {width:.0f}px" role="img" aria-label="{html.escape(alt)}">',
+        f'viewBox="{view_box}" style="min-width: {width}px" role="img" aria-label="{html.escape(alt)}">',
         svg,
         count=1,
     )
