@@ -125,3 +125,10 @@ def bench(session: nox.Session) -> None:
     """Measure memory, speed and metrics; writes docs/results/bench-<platform>.json."""
     install(session, "bench")
     session.run("python", "tests/bench/run.py", *session.posargs)
+
+
+@nox.session
+def speed(session: nox.Session) -> None:
+    """The suite's speed targets in fresh clones of HEAD; writes docs/results/speed-cpu.json and the README table."""
+    install(session, "test")
+    session.run("python", "tests/bench/speed.py", *session.posargs)
