@@ -1,15 +1,16 @@
-"""SyncBatchNorm in eval mode: each rank's own running statistics, no collective, CPU allowed.
+"""SyncBatchNorm in eval mode: each rank's own running statistics, no waiting, CPU allowed.
 
 Claims:
-    distributed.syncbn-eval-is-local: In eval mode, inside a two-rank gloo process group, a model
-        converted with `SyncBatchNorm.convert_sync_batchnorm` normalises CPU tensors with the
-        running statistics of its own rank: the two ranks, whose `running_mean` differ, give
-        different outputs for the same input, each equal to a plain `BatchNorm1d` holding that
-        rank's statistics. The forward calls no collective: rank 0 runs it three times, rank 1 once,
-        and both finish.
+    distributed.syncbn-eval-is-local: In eval mode (with the default `track_running_stats=True`),
+        inside a two-rank gloo process group, a model converted with
+        `SyncBatchNorm.convert_sync_batchnorm` normalises CPU tensors with the running statistics
+        of its own rank: the two ranks, whose `running_mean` differ, give different outputs for the
+        same input, each equal to that of the unconverted model holding that rank's statistics. The
+        forward does not wait on the other rank: rank 0 runs it three times, rank 1 once, and both
+        finish.
     distributed.syncbn-train-needs-gpu: In training mode, inside an initialised process group (one
-        rank is enough), the same module raises `ValueError` on a CPU tensor: it synchronises batch
-        statistics only for GPU-like devices.
+        rank is enough), the same module raises `ValueError` on a CPU tensor: it checks the device
+        before it looks at the world size.
 
 Counter-cases:
     distributed.syncbn-eval-is-local: `    model[1].running_mean.fill_(float(rank))  # this rank's statistics` -> `    model[1].running_mean.fill_(0.0)`
@@ -85,5 +86,7 @@ if __name__ == "__main__":
         print(error)
         #> SyncBatchNorm expected input tensor to be on GPU or XPU or privateuseone
         assert "expected input tensor to be on GPU" in str(error)
+    else:
+        raise AssertionError("training mode accepted a CPU tensor")
     dist.destroy_process_group()
 # --8<-- [end:main]
