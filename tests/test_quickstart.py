@@ -1,7 +1,11 @@
 """The README's Quick start is what CI runs, so a newcomer's two lines are tested on every push."""
 
+import importlib
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,14 +29,11 @@ def test_ci_runs_the_readme_test_line_verbatim():
     assert quickstart_lines()[1] in ci
 
 
-def test_readme_lighthouse_table_is_the_recorded_run():
-    """The README's Lighthouse figures are rendered from docs/results/lighthouse.json, never typed."""
-    import importlib.util
-    import json
-
-    spec = importlib.util.spec_from_file_location("lighthouse", ROOT / "tests" / "bench" / "lighthouse.py")
-    lighthouse = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lighthouse)
+@pytest.mark.parametrize(("script", "results"), [("lighthouse", "lighthouse.json"), ("speed", "speed-cpu.json")])
+def test_readme_tables_are_the_recorded_runs(script, results, monkeypatch):
+    """The README's Lighthouse and speed figures are rendered from docs/results/, never typed."""
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "bench"))
+    bench = importlib.import_module(script)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    data = json.loads((ROOT / "docs" / "results" / "lighthouse.json").read_text(encoding="utf-8"))
-    assert readme == lighthouse.readme_with_table(readme, data), "run: python tests/bench/lighthouse.py --readme"
+    data = json.loads((ROOT / "docs" / "results" / results).read_text(encoding="utf-8"))
+    assert readme == bench.readme_with_table(readme, data), f"run: python tests/bench/{script}.py --readme"

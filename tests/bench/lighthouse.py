@@ -16,13 +16,14 @@ import functools
 import http.server
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+
+from readme_table import replace_section  # tests/bench, next to this script
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "results" / "lighthouse.json"
@@ -111,10 +112,7 @@ def table(data: dict) -> str:
 
 
 def readme_with_table(readme: str, data: dict) -> str:
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {START} ... {END} section")
-    return pattern.sub(lambda _: f"{START}\n{table(data)}\n{END}", readme)
+    return replace_section(readme, START, END, table(data))
 
 
 def main() -> None:

@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from readme_table import replace_section  # tests/bench, next to this script
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "results" / "speed-cpu.json"
 README = ROOT / "README.md"
@@ -169,18 +171,18 @@ def table(data: dict) -> str:
         ("suite, warm: second run, nothing changed (`nox -R -s docs-test`)", "≤ 3× the build",
          f"{_s(warm)}: {warm['wall_s'] / build['wall_s']:.2f}× the build; {warm['summary']}"),
         ("suite, cold: fresh clone, empty `build/`", "well inside CI's limit", f"{_s(cold)}; {cold['summary']}"),
-        (f"growth to {growth['snippets']} snippets ({added} generated), warm suite", "≤ 0.1 s per snippet",
+        (f"growth to {growth['snippets']} snippet files ({added} generated), warm suite", "≤ 0.1 s per snippet",
          f"{_s(growth['suite_warm'])}: {per_suite:+.3f} s per added snippet"),
-        (f"growth to {growth['snippets']} snippets, warm build", "≤ 0.02 s per snippet",
+        (f"growth to {growth['snippets']} snippet files, warm build", "≤ 0.02 s per snippet",
          f"{_s(growth['build_warm'])}: {per_build:+.3f} s per added snippet"),
-        (f"growth to {growth['snippets']} snippets, cold suite", "", f"{_s(growth['suite_cold'])}: {per_cold:+.2f} s per added snippet"),
+        (f"growth to {growth['snippets']} snippet files, cold suite", "", f"{_s(growth['suite_cold'])}: {per_cold:+.2f} s per added snippet"),
         ("suite with `--fresh` (nothing reused) and two busy loops on both cores", "passes, no timeout fires",
          f"{_s(loaded)}; {loaded['summary']}; {loaded['timeouts']} timeouts"),
     ]  # fmt: skip
     lines = [
         f"Recorded {data['date'][:10]} by `nox -s speed` at commit `{data['commit'][:7]}` on {data['machine']['cpus']} "
         f"cores ({data['machine']['platform']}), Python {data['machine']['python']}, torch {data['torch']}, "
-        f"{data['snippets']} snippets; from `docs/results/speed-cpu.json`.",
+        f"{data['snippets']} files under `snippets/`; from `docs/results/speed-cpu.json`.",
         "",
         "| target | goal | measured |",
         "| --- | --- | --- |",
@@ -190,10 +192,7 @@ def table(data: dict) -> str:
 
 
 def readme_with_table(readme: str, data: dict) -> str:
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(readme):
-        raise SystemExit(f"README.md has no {START} ... {END} section")
-    return pattern.sub(lambda _: f"{START}\n{table(data)}\n{END}", readme)
+    return replace_section(readme, START, END, table(data))
 
 
 def main() -> None:
