@@ -46,8 +46,9 @@ def torch_versions(session: nox.Session, torch: str) -> None:
     install(session, "test", torch)
     out = Path("build", "versions", f"torch-{torch}")
     shutil.rmtree(out, ignore_errors=True)
-    session.run("python", "-m", "pytest", "snippets", "docs", "-p", "no:cacheprovider", "-q", "--results-dir", str(out),
-                *session.posargs)  # fmt: skip
+    # --fresh: a recorded file is what ran now, never a run reused from build/reuse
+    session.run("python", "-m", "pytest", "snippets", "docs", "-p", "no:cacheprovider", "-q", "--fresh",
+                "--results-dir", str(out), *session.posargs)  # fmt: skip
     recorded = sorted(out.glob("*.json"))
     partial = [p for p in recorded if p.name.endswith(".partial.json")]
     if partial or not recorded:
