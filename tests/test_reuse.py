@@ -59,6 +59,7 @@ def _results(project: Path) -> dict:
 def test_a_second_run_reuses_passes_only_and_any_change_runs_everything(tmp_path):
     project = make_project(tmp_path)
     write(project, "tests/test_plain.py", PLAIN_TESTS)
+    write(project, "tests/test_other.py", "def test_also_passes():\n    assert 2 * 2 == 4\n")
     write(project, "snippets/demo/fails.py", FAILING_SNIPPET)
 
     first = run_suite(project, "tests", "snippets")
@@ -66,9 +67,12 @@ def test_a_second_run_reuses_passes_only_and_any_change_runs_everything(tmp_path
     assert "reuse:" not in first.stdout  # nothing recorded yet
     assert _results(project)["reused"] == 0
 
+    subset = run_suite(project, "tests/test_plain.py")  # what it does not select stays recorded
+    assert "reuse: 1 tests and 0 sandboxed runs" in subset.stdout, subset.stdout  # test_passes
+
     second = run_suite(project, "tests", "snippets")
     assert "2 failed" in second.stdout, second.stdout  # the failures ran again
-    assert "reuse: 1 tests and 1 sandboxed runs passed in an earlier run" in second.stdout, second.stdout
+    assert "reuse: 2 tests and 1 sandboxed runs passed in an earlier run" in second.stdout, second.stdout
     harness = _results(project)
     assert (harness["reused"], harness["items"]) == (1, 1)  # the good snippet reused, the failing one run
 

@@ -180,7 +180,7 @@ def pytest_sessionfinish(session):
     root = session.config.rootpath
     if fingerprint(root) != state["key"]:
         return  # the project changed during the run: what passed belongs to no fingerprint
-    tests = sorted(state["passed"] - state["failed"])
+    tests = sorted((state["tests"] | state["passed"]) - state["failed"])  # a deselected pass stays
     runs = {**memo["earlier"], **memo["now"]}
     folder = root / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
