@@ -29,9 +29,12 @@ def test_ci_runs_the_readme_test_line_verbatim():
     assert quickstart_lines()[1] in ci
 
 
-@pytest.mark.parametrize(("script", "results"), [("lighthouse", "lighthouse.json"), ("speed", "speed-cpu.json")])
+@pytest.mark.parametrize(
+    ("script", "results"),
+    [("lighthouse", "lighthouse.json"), ("speed", "speed-cpu.json"), ("mutation_score", "cpu.json")],
+)
 def test_readme_tables_are_the_recorded_runs(script, results, monkeypatch):
-    """The README's Lighthouse and speed figures are rendered from docs/results/, never typed."""
+    """The README's Lighthouse, speed and mutation figures are rendered from docs/results/, never typed."""
     monkeypatch.syspath_prepend(str(ROOT / "tests" / "bench"))
     bench = importlib.import_module(script)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
