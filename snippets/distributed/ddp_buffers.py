@@ -54,7 +54,7 @@ def run(rank, world_size, port, queue):
             ddp(x)
             seen.append(model[1].running_mean[0].item())  # what the forward left
     queue.put((rank, seen))
-    del ddp  # free DDP before the process group: its teardown can deadlock otherwise (see the page)
+    ddp = None  # free DDP before the process group: freed after it, DDP can deadlock (see the page)
     dist.destroy_process_group()
 
 
