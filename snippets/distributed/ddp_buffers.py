@@ -2,14 +2,14 @@
 
 Claims:
     distributed.ddp-first-no-grad-forward-syncs-buffers: With `DistributedDataParallel`'s default
-        `broadcast_buffers=True`, after a training step the first forward of the wrapped model in
-        eval mode under `torch.no_grad()` copies rank 0's BatchNorm `running_mean` over rank 1's
-        (a broadcast both ranks take part in).
+        buffer sync (`forward_sync_buffers` left unset, which means on), after a training step the
+        first forward of the wrapped model in eval mode under `torch.no_grad()` copies rank 0's
+        BatchNorm `running_mean` over rank 1's (a broadcast both ranks take part in).
     distributed.ddp-later-no-grad-forwards-do-not-sync: The second forward under `torch.no_grad()`
         broadcasts nothing: rank 1 keeps the `running_mean` it set.
 
 Counter-cases:
-    distributed.ddp-first-no-grad-forward-syncs-buffers: `ddp = DistributedDataParallel(model)  # broadcast_buffers=True` -> `ddp = DistributedDataParallel(model, broadcast_buffers=False)`
+    distributed.ddp-first-no-grad-forward-syncs-buffers: `ddp = DistributedDataParallel(model)  # buffers synced before forwards by default` -> `ddp = DistributedDataParallel(model, forward_sync_buffers=False)`
 
 Network: loopback (the two ranks talk over 127.0.0.1)
 Timeout: 90
@@ -42,7 +42,7 @@ def run(rank, world_size, port, queue):
     )
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4))
-    ddp = DistributedDataParallel(model)  # broadcast_buffers=True
+    ddp = DistributedDataParallel(model)  # buffers synced before forwards by default
     x = torch.randn(8, 4)
     ddp(x).sum().backward()  # a training step (the optimizer step left out)
 
