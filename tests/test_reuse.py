@@ -30,6 +30,7 @@ def test_fingerprint_changes_with_every_input_and_only_with_inputs(tmp_path, mon
         lambda: write(project, "snippets/demo/good.py", (project / "snippets/demo/good.py").read_text() + "\n"),
         lambda: write(project, "docs/new.md", "# New\n"),  # a file git would track, not yet added
         lambda: monkeypatch.setenv("DOCS_TIMEOUT_SCALE", "2"),
+        lambda: monkeypatch.setenv("TORCH_COMPILE_DISABLE", "1"),  # changes what a snippet sees
         lambda: monkeypatch.setenv("REPO_URL", "https://example.org/repo"),
         lambda: monkeypatch.setattr(reuse.metadata, "distributions", lambda: []),  # other packages
     ]

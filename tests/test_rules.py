@@ -352,6 +352,19 @@ def test_test_modules_under_content_are_refused_before_import(tmp_path, name):
     assert not planted.exists(), "pytest imported the planted file"
 
 
+def test_a_snippet_named_on_the_command_line_is_not_imported_by_pytest(tmp_path):
+    """pytest collects a .py file given by path as a test module, whatever its name: the snippet
+    would run in the pytest process, outside the sandbox (collection only: the sandbox runs nothing)."""
+    project = make_project(tmp_path)
+    planted = project / "planted"
+    source = (project / "snippets/demo/good.py").read_text(encoding="utf-8")
+    write(project, "snippets/demo/good.py", source + f"\nopen({str(planted)!r}, 'w').close()\n")
+    result = run_suite(project, "snippets/demo/good.py", "docs/index.md", "--collect-only")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "snippets/demo/good.py::run" in result.stdout
+    assert not planted.exists(), "pytest imported the snippet at collection"
+
+
 def test_a_machine_that_writes_bytecode_gets_no_false_change(tmp_path):
     """CI writes .pyc files: the forkserver's own imports must not count as a run changing tests/."""
     project = make_project(tmp_path)

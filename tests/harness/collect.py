@@ -18,6 +18,10 @@ def pytest_collect_file(file_path: Path, parent):
     collected = yield
     kept = [c for c in collected if type(c).__name__ != "MarkdownDocstringCodeModule"]
     root = parent.config.rootpath
+    if _under(file_path, root / "snippets") or _under(file_path, root / "docs"):
+        # A .py file named on the command line is collected as a test module whatever its name:
+        # importing it would run a snippet in this process, outside the sandbox.
+        kept = [c for c in kept if not isinstance(c, pytest.Module)]
     if file_path.suffix == ".py" and _under(file_path, root / "snippets"):
         kept.append(SnippetFile.from_parent(parent, path=file_path))
     elif file_path.suffix == ".py" and _under(file_path, root / "docs"):

@@ -39,7 +39,9 @@ import pytest
 from harness import sandbox, torch_facts
 
 FOLDER = "build/reuse"
-ENVIRONMENT = ("CUDA_VISIBLE_DEVICES", "EDIT_URI", "PYTHONHASHSEED", "REPO_URL", "SOURCE_DATE_EPOCH", "SITE_URL")
+ENVIRONMENT = ("EDIT_URI", "PYTHONHASHSEED", "REPO_URL", "SOURCE_DATE_EPOCH", "SITE_URL")
+# Variables that change what torch and its libraries do (TORCH_COMPILE_DISABLE, CUDA_VISIBLE_DEVICES, ...)
+ENVIRONMENT_PREFIXES = ("DOCS_", "TORCH", "PYTORCH_", "CUDA_", "OMP_", "MKL_", "HF_")
 BROWSERS = ("/usr/bin/chromium", "/usr/lib/chromium/chromium")
 _SKIPPED_DIRS = {".git", ".nox", ".venv", "build", "site", "__pycache__", ".pytest_cache", ".ruff_cache"}
 _STATE = pytest.StashKey[dict]()
@@ -77,7 +79,7 @@ def fingerprint(root: Path) -> str:
     gpus = sorted(os.listdir("/dev")) if os.path.isdir("/dev") else []  # a GPU added or removed
     digest.update(" ".join(name for name in gpus if name.startswith("nvidia")).encode() + b"\0")
     for name in sorted(os.environ):
-        if name.startswith("DOCS_") or name in ENVIRONMENT:
+        if name.startswith(ENVIRONMENT_PREFIXES) or name in ENVIRONMENT:
             digest.update(f"{name}={os.environ[name]}\0".encode())
     return digest.hexdigest()
 
